@@ -1,0 +1,178 @@
+import { applyMask } from './mask.js';
+
+/**
+ * What the decoder reports, one call per event, to a long-lived handler (no allocation per frame).
+ * `onFrameStart` sees the whole header before any payload byte and may refuse the frame by
+ * returning false, which stops the decoder: limits are checked before anything is buffered.
+ */
+export interface FrameHandler {
+  onFrameStart(fin: boolean, rsv: number, opcode: number, length: number, masked: boolean): boolean;
+  /** A piece of the payload, already unmasked: a view into the input chunk, never a copy. */
+  onFrameData(data: Buffer): void;
+  onFrameEnd(): void;
+  /** The header itself breaks RFC 6455 §5.2 (a length that cannot be represented or is not minimal). */
+  onHeaderError(kind: 'length-top-bit' | 'non-minimal-length'): void;
+}
+
+enum State {
+  Header = 0,
+  Payload = 1,
+  Stopped = 2,
+}
+
+/** The longest header: 2 + 8 (64-bit length) + 4 (mask), RFC 6455 §5.2. */
+const MAX_HEADER = 14;
+
+/**
+ * Incremental frame decoder, RFC 6455 §5.2. Any split of the input gives the same events:
+ * a header split across reads is gathered in a 14-byte spill, payload bytes are unmasked in
+ * place and handed on as views into the chunk they arrived in.
+ */
+export class FrameDecoder {
+  private state: State = State.Header;
+  private readonly spill = Buffer.alloc(MAX_HEADER);
+  private spillLength = 0;
+  private readonly maskKey = new Uint8Array(4);
+  private masked = false;
+  /** Payload bytes of the current frame not yet seen. */
+  private remaining = 0;
+  /** Payload bytes of the current frame already unmasked (the mask phase). */
+  private consumed = 0;
+
+  constructor(private readonly handler: FrameHandler) {}
+
+  /** Drops all further input (after a close or a failure). */
+  stop(): void {
+    this.state = State.Stopped;
+  }
+
+  get stopped(): boolean {
+    return this.state === State.Stopped;
+  }
+
+  /** True between frames, with no partial header pending. */
+  get idle(): boolean {
+    return this.state === State.Header && this.spillLength === 0;
+  }
+
+  push(chunk: Buffer): void {
+    const end = chunk.length;
+    let pos = 0;
+    while (pos < end) {
+      if (this.state === State.Header) {
+        pos = this.readHeader(chunk, pos, end);
+        if (pos < 0) return;
+      } else if (this.state === State.Payload) {
+        const n = Math.min(this.remaining, end - pos);
+        if (this.masked) applyMask(chunk, pos, pos + n, this.maskKey, this.consumed);
+        this.remaining -= n;
+        this.consumed += n;
+        this.handler.onFrameData(chunk.subarray(pos, pos + n));
+        if (this.stopped) return;
+        pos += n;
+        if (this.remaining === 0) this.endFrame();
+      } else {
+        return;
+      }
+    }
+  }
+
+  /** Parses a header at `chunk[pos]`; returns the position after it, or -1 if more bytes are needed or decoding stopped. */
+  private readHeader(chunk: Buffer, pos: number, end: number): number {
+    let src = chunk;
+    let at = pos;
+    let next: number;
+    if (this.spillLength === 0 && end - pos >= 2) {
+      const need = headerLength(chunk[pos + 1]!);
+      if (end - pos >= need) {
+        next = pos + need;
+      } else {
+        chunk.copy(this.spill, 0, pos, end);
+        this.spillLength = end - pos;
+        return -1;
+      }
+    } else {
+      // Gather the header in the spill, a byte at a time until its length is known.
+      let p = pos;
+      if (this.spillLength < 2) {
+        const take = Math.min(2 - this.spillLength, end - p);
+        chunk.copy(this.spill, this.spillLength, p, p + take);
+        this.spillLength += take;
+        p += take;
+        if (this.spillLength < 2) return -1;
+      }
+      const need = headerLength(this.spill[1]!);
+      const take = Math.min(need - this.spillLength, end - p);
+      chunk.copy(this.spill, this.spillLength, p, p + take);
+      this.spillLength += take;
+      p += take;
+      if (this.spillLength < need) return -1;
+      this.spillLength = 0;
+      src = this.spill;
+      at = 0;
+      next = p;
+    }
+    return this.parseHeader(src, at) ? next : -1;
+  }
+
+  /** Decodes a complete header at `buf[at]` and starts the frame; false if decoding stopped. */
+  private parseHeader(buf: Buffer, at: number): boolean {
+    const b0 = buf[at]!;
+    const b1 = buf[at + 1]!;
+    const fin = (b0 & 0x80) !== 0;
+    const rsv = (b0 >>> 4) & 0x7;
+    const opcode = b0 & 0x0f;
+    const masked = (b1 & 0x80) !== 0;
+    let length = b1 & 0x7f;
+    let p = at + 2;
+    if (length === 126) {
+      length = buf.readUInt16BE(p);
+      p += 2;
+      // RFC 6455 §5.2: "the minimal number of bytes MUST be used to encode the length".
+      if (length < 126) return this.headerError('non-minimal-length');
+    } else if (length === 127) {
+      const hi = buf.readUInt32BE(p);
+      const lo = buf.readUInt32BE(p + 4);
+      p += 8;
+      // RFC 6455 §5.2: "the most significant bit MUST be 0".
+      if (hi & 0x80000000) return this.headerError('length-top-bit');
+      // Beyond 2^53 a length is not a safe integer; no limit could allow it, so clamp.
+      length = hi > 0x1fffff ? Number.MAX_SAFE_INTEGER : hi * 0x100000000 + lo;
+      if (length < 0x10000) return this.headerError('non-minimal-length');
+    }
+    this.masked = masked;
+    if (masked) {
+      this.maskKey[0] = buf[p]!;
+      this.maskKey[1] = buf[p + 1]!;
+      this.maskKey[2] = buf[p + 2]!;
+      this.maskKey[3] = buf[p + 3]!;
+    }
+    if (!this.handler.onFrameStart(fin, rsv, opcode, length, masked)) {
+      this.state = State.Stopped;
+      return false;
+    }
+    if (this.stopped) return false;
+    this.remaining = length;
+    this.consumed = 0;
+    if (length === 0) this.endFrame();
+    else this.state = State.Payload;
+    return !this.stopped;
+  }
+
+  private endFrame(): void {
+    this.state = State.Header;
+    this.handler.onFrameEnd();
+  }
+
+  private headerError(kind: 'length-top-bit' | 'non-minimal-length'): false {
+    this.state = State.Stopped;
+    this.handler.onHeaderError(kind);
+    return false;
+  }
+}
+
+/** Header length from its second byte: 2, plus 2 or 8 for extended lengths, plus 4 for a mask. */
+function headerLength(b1: number): number {
+  const len7 = b1 & 0x7f;
+  return 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + (b1 & 0x80 ? 4 : 0);
+}

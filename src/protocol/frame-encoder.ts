@@ -1,0 +1,90 @@
+import { applyMask, writeMaskKey } from './mask.js';
+
+/** Payloads up to this size are merged with their header into one buffer; larger ones are not copied (server side). */
+const MERGE_LIMIT = 1024;
+
+export interface FrameOptions {
+  fin: boolean;
+  /** RSV bits as a 3-bit number (RSV1 = 0b100), set only by a negotiated extension. */
+  rsv: number;
+  /** RFC 6455 §5.3: clients mask every frame, servers never do. */
+  mask: boolean;
+}
+
+/**
+ * Encodes one frame, RFC 6455 §5.2. Pure: returns the bytes to write, either one buffer
+ * (header and small payload merged) or the header and the payload apart so that a large
+ * payload is written as is (to be batched with cork/writev). A masked frame never changes the
+ * caller's payload: it is masked into a new buffer.
+ */
+export function encodeFrame(
+  opcode: number,
+  payload: Uint8Array | string,
+  options: FrameOptions,
+): Buffer[] {
+  if (typeof payload === 'string') return encodeTextFrame(opcode, payload, options);
+  const length = payload.length;
+  const lengthBytes = length < 126 ? 0 : length < 0x10000 ? 2 : 8;
+  const headerLength = 2 + lengthBytes + (options.mask ? 4 : 0);
+  const merge = options.mask || length <= MERGE_LIMIT;
+  const out = Buffer.allocUnsafe(merge ? headerLength + length : headerLength);
+  writeHeader(out, opcode, length, lengthBytes, options);
+  if (!merge) return [out, toBuffer(payload)];
+  out.set(payload, headerLength);
+  if (options.mask) maskPayload(out, headerLength, length);
+  return [out];
+}
+
+/** A string payload is encoded straight into the frame buffer: no intermediate copy. */
+function encodeTextFrame(opcode: number, text: string, options: FrameOptions): Buffer[] {
+  const length = Buffer.byteLength(text);
+  if (!options.mask && length > MERGE_LIMIT) return encodeFrame(opcode, Buffer.from(text), options);
+  const lengthBytes = length < 126 ? 0 : length < 0x10000 ? 2 : 8;
+  const headerLength = 2 + lengthBytes + (options.mask ? 4 : 0);
+  const out = Buffer.allocUnsafe(headerLength + length);
+  writeHeader(out, opcode, length, lengthBytes, options);
+  out.write(text, headerLength);
+  if (options.mask) maskPayload(out, headerLength, length);
+  return [out];
+}
+
+const keyScratch = new Uint8Array(4);
+
+/** Masks the payload that follows the key at the end of the header. */
+function maskPayload(out: Buffer, headerLength: number, length: number): void {
+  keyScratch[0] = out[headerLength - 4]!;
+  keyScratch[1] = out[headerLength - 3]!;
+  keyScratch[2] = out[headerLength - 2]!;
+  keyScratch[3] = out[headerLength - 1]!;
+  applyMask(out, headerLength, headerLength + length, keyScratch, 0);
+}
+
+function writeHeader(
+  out: Buffer,
+  opcode: number,
+  length: number,
+  lengthBytes: number,
+  options: FrameOptions,
+): void {
+  out[0] = (options.fin ? 0x80 : 0) | ((options.rsv & 0x7) << 4) | (opcode & 0x0f);
+  const maskBit = options.mask ? 0x80 : 0;
+  let p = 2;
+  if (lengthBytes === 0) {
+    out[1] = maskBit | length;
+  } else if (lengthBytes === 2) {
+    out[1] = maskBit | 126;
+    out.writeUInt16BE(length, 2);
+    p = 4;
+  } else {
+    out[1] = maskBit | 127;
+    // 53-bit safe integers: the top 32 bits never reach the most significant bit.
+    out.writeUInt32BE(Math.floor(length / 0x100000000), 2);
+    out.writeUInt32BE(length >>> 0, 6);
+    p = 10;
+  }
+  if (options.mask) writeMaskKey(out, p);
+}
+
+function toBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.length);
+}
