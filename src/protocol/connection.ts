@@ -22,7 +22,7 @@ const EMPTY = Buffer.alloc(0);
  * `receiveEof`) and told what to send (`send`, `ping`, `pong`, `close`, `fail`); it reports
  * events and the bytes to write through one long-lived sink. It meets the RFC's obligations
  * itself: it answers pings, echoes the peer's Close, and discards input after a Close or a
- * failure. It owns no socket and no timer: the `state` event says when a close timer is due.
+ * failure. It owns no socket and no timer: the `onState` event says when a close timer is due.
  */
 export class Connection implements FrameHandler {
   readonly role: Role;
@@ -267,7 +267,7 @@ export class Connection implements FrameHandler {
           : Buffer.from(this.control.subarray(0, this.controlLength));
       if (opcode === Opcode.Close) this.receiveClose(payload);
       else if (opcode === Opcode.Ping) this.receivePing(payload);
-      else this.sink.pong(payload);
+      else this.sink.onPong(payload);
       return;
     }
     if (!this.frameFin) return;
@@ -278,7 +278,7 @@ export class Connection implements FrameHandler {
       this.reject(1007, 'WS_ERR_INVALID_UTF8', 'invalid UTF-8 in a text message');
       return;
     }
-    this.sink.message(data, !text);
+    this.sink.onMessage(data, !text);
   }
 
   onHeaderError(kind: 'length-top-bit' | 'non-minimal-length'): void {
@@ -296,7 +296,7 @@ export class Connection implements FrameHandler {
   /** §5.5.2: answer a ping with a pong of the same payload, while the connection is open. */
   private receivePing(payload: Buffer): void {
     if (this.autoPong && !this.closeSent) this.writeControl(Opcode.Pong, payload);
-    this.sink.ping(payload);
+    this.sink.onPing(payload);
   }
 
   /** §5.5.1: a Close frame: validate it, echo it if ours is not out yet, read nothing after it. */
@@ -328,7 +328,7 @@ export class Connection implements FrameHandler {
     this.decoder.stop();
     this.parts.reset();
     if (!this.closeSent) this.writeClose(code === 1005 ? undefined : code, reason);
-    this.sink.peerClose(code, reason);
+    this.sink.onPeerClose(code, reason);
     this.setState('closed');
   }
 
@@ -346,7 +346,7 @@ export class Connection implements FrameHandler {
     this.parts.reset();
     this.closeReceived = true;
     if (!this.closeSent) this.writeClose(error.closeCode, '');
-    this.sink.error(error);
+    this.sink.onError(error);
     this.setState('closed');
   }
 
@@ -380,13 +380,13 @@ export class Connection implements FrameHandler {
 
   private writeFrame(opcode: number, data: Uint8Array | string, fin: boolean): void {
     const frame = encodeFrame(opcode, data, { fin, rsv: 0, mask: this.mask });
-    this.sink.write(frame[0]!);
-    if (frame.length > 1) this.sink.write(frame[1]!);
+    this.sink.onWrite(frame[0]!);
+    if (frame.length > 1) this.sink.onWrite(frame[1]!);
   }
 
   private setState(state: EngineState): void {
     if (this.currentState === state || this.currentState === 'closed') return;
     this.currentState = state;
-    this.sink.state(state);
+    this.sink.onState(state);
   }
 }

@@ -13,17 +13,17 @@ export type EngineState = 'open' | 'closing' | 'closed';
 /** Where the engine delivers events and bytes. One object for the connection's lifetime. */
 export interface EngineSink {
   /** Bytes to write to the transport, in order. */
-  write(data: Buffer): void;
+  onWrite(data: Buffer): void;
   /** A complete message; for text (`binary` false) the bytes are valid UTF-8. */
-  message(data: Buffer, binary: boolean): void;
+  onMessage(data: Buffer, binary: boolean): void;
   /** A ping; the engine has already answered it unless `autoPong` is off. */
-  ping(data: Buffer): void;
-  pong(data: Buffer): void;
+  onPing(data: Buffer): void;
+  onPong(data: Buffer): void;
   /** The peer's Close frame (code 1005 when it carried none); the engine has echoed it. */
-  peerClose(code: number, reason: string): void;
+  onPeerClose(code: number, reason: string): void;
   /** The peer broke the protocol; a Close frame with `error.closeCode` has been written. */
-  error(error: ProtocolError): void;
-  state(state: EngineState): void;
+  onError(error: ProtocolError): void;
+  onState(state: EngineState): void;
 }
 
 export interface EngineOptions {

@@ -12,25 +12,25 @@ import type {
 /** A sink that records every engine event, in order, as a discriminated union. */
 export class RecordingSink implements EngineSink {
   readonly events: EngineEvent[] = [];
-  write(data: Buffer): void {
+  onWrite(data: Buffer): void {
     this.events.push({ type: 'write', data: Buffer.from(data) });
   }
-  message(data: Buffer, binary: boolean): void {
+  onMessage(data: Buffer, binary: boolean): void {
     this.events.push({ type: 'message', data: Buffer.from(data), binary });
   }
-  ping(data: Buffer): void {
+  onPing(data: Buffer): void {
     this.events.push({ type: 'ping', data: Buffer.from(data) });
   }
-  pong(data: Buffer): void {
+  onPong(data: Buffer): void {
     this.events.push({ type: 'pong', data: Buffer.from(data) });
   }
-  peerClose(code: number, reason: string): void {
+  onPeerClose(code: number, reason: string): void {
     this.events.push({ type: 'peer-close', code, reason });
   }
-  error(error: ProtocolError): void {
+  onError(error: ProtocolError): void {
     this.events.push({ type: 'error', error });
   }
-  state(state: EngineState): void {
+  onState(state: EngineState): void {
     this.events.push({ type: 'state', state });
   }
   /** Events other than writes. */
