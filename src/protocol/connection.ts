@@ -158,7 +158,8 @@ export class Connection implements FrameHandler {
         `close reason is ${reasonLength} bytes, over 123`,
       );
     }
-    if (this.closeSent) return;
+    // Nothing is sent once 'closed' (after EOF, a failure or the peer's Close was echoed).
+    if (this.closeSent || this.currentState === 'closed') return;
     this.writeClose(code, reason);
     this.setState(this.closeReceived ? 'closed' : 'closing');
   }
