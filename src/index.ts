@@ -1,4 +1,10 @@
 // The one public barrel.
+
+export type {
+  PerMessageDeflateOptions,
+  WebSocketOptions,
+  WebSocketTlsOptions,
+} from './client/options.js';
 export {
   CloseCode,
   Connection,
@@ -20,3 +26,5 @@ export {
   UsageError,
   type UsageErrorCode,
 } from './protocol/index.js';
+export { CloseEvent, type CloseEventInit, MessageEvent } from './whatwg/events.js';
+export { type BinaryType, WebSocket } from './whatwg/websocket.js';
