@@ -39,7 +39,7 @@ export class SendQueue {
       return;
     }
     // The caller may change its buffer once send() returns: keep a copy of what it sent.
-    const copy = typeof data === 'string' ? data : data.slice();
+    const copy = typeof data === 'string' ? data : new Uint8Array(data);
     this.waiting.push({ kind: 'message', data: copy, binary, length });
   }
 
