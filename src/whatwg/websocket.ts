@@ -89,7 +89,11 @@ export class WebSocket extends EventTarget {
    * WebSocketOptions object. Throws a SyntaxError DOMException for a bad URL or subprotocol and a
    * TypeError for a bad option; the connection starts after the constructor returns.
    */
-  constructor(url: string | URL, protocols?: string | readonly string[] | WebSocketOptions) {
+  // Defaults of undefined keep `length` at the Web IDL count of required arguments.
+  constructor(
+    url: string | URL,
+    protocols: string | Iterable<string> | WebSocketOptions | undefined = undefined,
+  ) {
     // biome-ignore lint/complexity/noArguments: Web IDL counts the arguments actually passed.
     requireArguments(arguments.length, 1, "Failed to construct 'WebSocket'");
     const urlString = toUSVString(url);
@@ -187,7 +191,7 @@ export class WebSocket extends EventTarget {
   }
 
   /** `close(code, reason)` (WebSockets §3.1). */
-  close(code?: number, reason?: string): void {
+  close(code: number | undefined = undefined, reason: string | undefined = undefined): void {
     if (!(#url in this)) throw illegalInvocation();
     // Web IDL: an optional argument given as undefined is missing.
     const closeCode = code === undefined ? undefined : toClampedUnsignedShort(code);
