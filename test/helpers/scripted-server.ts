@@ -4,6 +4,7 @@
  */
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
+import { after } from 'node:test';
 import { computeAcceptKey } from '../../src/handshake/accept-key.js';
 import { encodeFrame } from '../../src/protocol/frame-encoder.js';
 import { Opcode } from '../../src/protocol/opcodes.js';
@@ -72,6 +73,17 @@ export async function scriptedServer(script: Script): Promise<ScriptedServer> {
       server.close();
       await once(server, 'close');
     },
+  };
+}
+
+/** A `scriptedServer` factory for a test file: every server it starts is closed after the file. */
+export function trackedServers(): (script: Script) => Promise<ScriptedServer> {
+  const servers: ScriptedServer[] = [];
+  after(() => Promise.all(servers.map((server) => server.close())));
+  return async (script) => {
+    const server = await scriptedServer(script);
+    servers.push(server);
+    return server;
   };
 }
 

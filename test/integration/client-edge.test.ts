@@ -3,7 +3,7 @@
  * close, abrupt disconnects, and peers that break the protocol (WebSockets §4, RFC 6455 §7).
  */
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { WebSocket } from '../../src/whatwg/websocket.js';
 import type { RecordingSink } from '../helpers/recording-sink.js';
 import {
@@ -13,22 +13,19 @@ import {
   readClientFrames,
   type Script,
   type ScriptedServer,
-  scriptedServer,
   serverFrame,
+  trackedServers,
 } from '../helpers/scripted-server.js';
 import { nextEvent, record } from '../helpers/ws-events.js';
 
-const servers: ScriptedServer[] = [];
-after(() => Promise.all(servers.map((server) => server.close())));
+const start = trackedServers();
 
 /** A server that accepts the handshake, then writes `bytes` in one write and runs `then`. */
 async function serve(bytes: Buffer[], then: Script = () => {}): Promise<ScriptedServer> {
-  const server = await scriptedServer((socket, request, rest) => {
+  return start((socket, request, rest) => {
     socket.write(Buffer.concat([Buffer.from(acceptResponse(request)), ...bytes]));
     then(socket, request, rest);
   });
-  servers.push(server);
-  return server;
 }
 
 /** Collects what the client sends until it ends the TCP connection. */

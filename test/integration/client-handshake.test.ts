@@ -7,27 +7,19 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { HandshakeError } from '../../src/handshake/errors.js';
 import { WebSocket } from '../../src/whatwg/websocket.js';
 import {
   acceptResponse,
   Opcode,
   type RawRequest,
-  type ScriptedServer,
-  scriptedServer,
   serverFrame,
+  trackedServers,
 } from '../helpers/scripted-server.js';
 import { nextEvent, record } from '../helpers/ws-events.js';
 
-const servers: ScriptedServer[] = [];
-after(() => Promise.all(servers.map((server) => server.close())));
-
-async function serve(script: Parameters<typeof scriptedServer>[0]): Promise<ScriptedServer> {
-  const server = await scriptedServer(script);
-  servers.push(server);
-  return server;
-}
+const serve = trackedServers();
 
 /** Connects with a diagnostic hook; resolves with the event log and the diagnostic. */
 async function attempt(url: string, options: ConstructorParameters<typeof WebSocket>[1] = {}) {
