@@ -27,4 +27,4 @@ export {
   type UsageErrorCode,
 } from './protocol/index.js';
 export { CloseEvent, type CloseEventInit, MessageEvent } from './whatwg/events.js';
-export { type BinaryType, WebSocket } from './whatwg/websocket.js';
+export { type BinaryType, WebSocket, type WebSocketEventMap } from './whatwg/websocket.js';

@@ -2,14 +2,9 @@
  * Event handler IDL attributes (`onopen`, `onmessage`, …), HTML §8.1.8.1. Each attribute owns
  * one listener, added to the target the first time a value is set: assigning another function
  * later keeps the listener's place among the others; assigning null removes it, and a later
- * value is added at the end.
+ * value is added at the end. Web IDL [LegacyTreatNonObjectAsNull]: any object may be assigned and
+ * is returned as it was; one that is not callable is never called.
  */
-
-/**
- * The type of an `on…` attribute. Web IDL [LegacyTreatNonObjectAsNull]: any object may be
- * assigned and is returned as it was; one that is not callable is never called.
- */
-export type EventHandler<E extends Event> = ((event: E) => unknown) | object | null;
 
 export class EventHandlers {
   private readonly target: EventTarget;

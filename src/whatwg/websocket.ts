@@ -9,7 +9,7 @@ import { asciiLowerCase, isToken } from '../handshake/header-grammar.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { SocketTransport, type TransportHandler } from '../transport/socket-transport.js';
 import { readSecondArgument, toArrayBuffer, toSendData } from './arguments.js';
-import { defineEventHandlers, type EventHandler, EventHandlers } from './event-handlers.js';
+import { defineEventHandlers, EventHandlers } from './event-handlers.js';
 import { CloseEvent, MessageEvent } from './events.js';
 import { SendQueue, type SendTarget } from './send-queue.js';
 import {
@@ -47,6 +47,42 @@ function closedWhileConnecting(): DOMException {
   );
 }
 
+/** The type of an `on…` attribute (any object may be assigned at run time; see EventHandlers). */
+export type EventHandler<E extends Event> = ((this: WebSocket, event: E) => unknown) | null;
+
+/** The events a WebSocket dispatches, for typed listeners (as the DOM's WebSocketEventMap). */
+export interface WebSocketEventMap {
+  open: Event;
+  message: MessageEvent;
+  error: Event;
+  close: CloseEvent;
+}
+
+// Typed overloads of the inherited EventTarget methods, merged into the class's type.
+export interface WebSocket {
+  addEventListener<K extends keyof WebSocketEventMap>(
+    type: K,
+    listener: (this: WebSocket, event: WebSocketEventMap[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  removeEventListener<K extends keyof WebSocketEventMap>(
+    type: K,
+    listener: (this: WebSocket, event: WebSocketEventMap[K]) => unknown,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | EventListenerOptions,
+  ): void;
+}
+
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above only adds overloads of inherited methods.
 export class WebSocket extends EventTarget {
   declare static readonly CONNECTING: 0;
   declare static readonly OPEN: 1;

@@ -64,7 +64,7 @@ describe('event handler IDL attributes (HTML §8.1.8.1)', () => {
   test('an object that is not callable is kept and never called', () => {
     const ws = socket();
     const object = { handleEvent: () => assert.fail('not called') };
-    ws.onerror = object;
+    ws.onerror = object as unknown as null;
     assert.equal(ws.onerror, object);
     fire(ws, 'error');
   });
