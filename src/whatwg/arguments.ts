@@ -1,10 +1,51 @@
 /**
- * The Web IDL conversions of the WebSocket constructor's and send()'s arguments (WebSockets §3.1),
- * and the conversion of received binary data to the event's ArrayBuffer.
+ * The WebSocket constructor's and send()'s arguments (WebSockets §3.1): the Web IDL conversions,
+ * the URL and subprotocol checks; and received binary data as the event's ArrayBuffer.
  */
 import { types } from 'node:util';
 import { checkOptions, type WebSocketOptions } from '../client/options.js';
+import { asciiLowerCase, isToken } from '../handshake/header-grammar.js';
 import { toDOMString } from './webidl.js';
+
+export function syntaxError(message: string): DOMException {
+  return new DOMException(message, 'SyntaxError');
+}
+
+/** The WebSocket constructor's steps 1–7 (WebSockets §3.1): the URL record, or a SyntaxError. */
+export function parseWebSocketURL(url: string): URL {
+  // Steps 1–3. Outside a document there is no API base URL: a relative URL fails to parse.
+  let urlRecord: URL;
+  try {
+    urlRecord = new URL(url);
+  } catch {
+    throw syntaxError(`The URL '${url}' is invalid`);
+  }
+  // Steps 4–5.
+  if (urlRecord.protocol === 'http:') urlRecord.protocol = 'ws:';
+  else if (urlRecord.protocol === 'https:') urlRecord.protocol = 'wss:';
+  // Step 6.
+  if (urlRecord.protocol !== 'ws:' && urlRecord.protocol !== 'wss:') {
+    const scheme = urlRecord.protocol.slice(0, -1);
+    throw syntaxError(`The URL's scheme must be 'ws', 'wss', 'http' or 'https', not '${scheme}'`);
+  }
+  // Step 7. An empty fragment ("#") is non-null too, and only the fragment puts "#" in href.
+  if (urlRecord.href.includes('#')) throw syntaxError('The URL contains a fragment identifier');
+  return urlRecord;
+}
+
+/**
+ * The constructor's step 9: each subprotocol a token (RFC 6455 §4.1 item 10), none twice.
+ * Duplicates compare ASCII case-insensitively, as browsers and the web-platform-tests have it.
+ */
+export function checkProtocols(protocols: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const protocol of protocols) {
+    if (!isToken(protocol)) throw syntaxError(`The subprotocol '${protocol}' is invalid`);
+    const folded = asciiLowerCase(protocol);
+    if (seen.has(folded)) throw syntaxError(`The subprotocol '${protocol}' is duplicated`);
+    seen.add(folded);
+  }
+}
 
 /** The Web IDL union `(DOMString or sequence<DOMString>)`: an iterable object is a sequence. */
 function toProtocolList(value: unknown): string[] {

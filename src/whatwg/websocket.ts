@@ -5,10 +5,16 @@
  */
 import { type Dialing, dial, type Established, prepareHandshake } from '../client/dial.js';
 import type { WebSocketOptions } from '../client/options.js';
-import { asciiLowerCase, isToken } from '../handshake/header-grammar.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { SocketTransport, type TransportHandler } from '../transport/socket-transport.js';
-import { readSecondArgument, toArrayBuffer, toSendData } from './arguments.js';
+import {
+  checkProtocols,
+  parseWebSocketURL,
+  readSecondArgument,
+  syntaxError,
+  toArrayBuffer,
+  toSendData,
+} from './arguments.js';
 import { defineEventHandlers, EventHandlers } from './event-handlers.js';
 import { CloseEvent, MessageEvent } from './events.js';
 import { SendQueue, type SendTarget } from './send-queue.js';
@@ -33,10 +39,6 @@ type ReadyState = typeof CONNECTING | typeof OPEN | typeof CLOSING | typeof CLOS
 /** Runs `task` as a task of the WebSocket task source (WebSockets §4). */
 function queueTask(task: () => void): void {
   setImmediate(task);
-}
-
-function syntaxError(message: string): DOMException {
-  return new DOMException(message, 'SyntaxError');
 }
 
 /** A connection that could not be established, or that was aborted, never says why (§4). */
@@ -135,33 +137,10 @@ export class WebSocket extends EventTarget {
     const urlString = toUSVString(url);
     const init = readSecondArgument(protocols);
     super();
-    // Steps 1–3. Outside a document there is no API base URL: a relative URL fails to parse.
-    let urlRecord: URL;
-    try {
-      urlRecord = new URL(urlString);
-    } catch {
-      throw syntaxError(`The URL '${urlString}' is invalid`);
-    }
-    // Steps 4–5.
-    if (urlRecord.protocol === 'http:') urlRecord.protocol = 'ws:';
-    else if (urlRecord.protocol === 'https:') urlRecord.protocol = 'wss:';
-    // Step 6.
-    if (urlRecord.protocol !== 'ws:' && urlRecord.protocol !== 'wss:') {
-      throw syntaxError(
-        `The URL's scheme must be 'ws', 'wss', 'http' or 'https', not '${urlRecord.protocol.slice(0, -1)}'`,
-      );
-    }
-    // Step 7. An empty fragment ("#") is non-null too, and only the fragment puts "#" in href.
-    if (urlRecord.href.includes('#')) throw syntaxError('The URL contains a fragment identifier');
-    // Steps 8–9. Duplicates compare ASCII case-insensitively, as browsers and the
-    // web-platform-tests have it.
-    const seen = new Set<string>();
-    for (const protocol of init.protocols) {
-      if (!isToken(protocol)) throw syntaxError(`The subprotocol '${protocol}' is invalid`);
-      const folded = asciiLowerCase(protocol);
-      if (seen.has(folded)) throw syntaxError(`The subprotocol '${protocol}' is duplicated`);
-      seen.add(folded);
-    }
+    // Steps 1–7.
+    const urlRecord = parseWebSocketURL(urlString);
+    // Steps 8–9.
+    checkProtocols(init.protocols);
     // Step 10.
     this.#url = urlRecord;
     this.#options = init.options;
