@@ -5,6 +5,7 @@ export type {
   WebSocketOptions,
   WebSocketTlsOptions,
 } from './client/options.js';
+export { HandshakeError, type HandshakeErrorCode } from './handshake/errors.js';
 export {
   CloseCode,
   Connection,
