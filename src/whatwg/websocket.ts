@@ -150,10 +150,14 @@ export class WebSocket extends EventTarget {
     const handshake = prepareHandshake(urlRecord, init.protocols, init.options);
     process.nextTick(() => {
       if (this.#failed) return;
-      this.#dialing = dial(handshake, this.#options, {
-        onEstablished: (established) => this.#onEstablished(established),
-        onFail: (error) => this.#failConnecting(error),
-      });
+      try {
+        this.#dialing = dial(handshake, this.#options, {
+          onEstablished: (established) => this.#onEstablished(established),
+          onFail: (error) => this.#failConnecting(error),
+        });
+      } catch (error) {
+        this.#failConnecting(error instanceof Error ? error : new Error(String(error)));
+      }
     });
   }
 
