@@ -337,9 +337,7 @@ export class WebSocket extends EventTarget {
       onClose: (code, reason, wasClean) => {
         this.#closeStarted = true;
         this.#queue?.stop();
-        // §4 warning: a failed connection reports 1006 and nothing more.
-        if (this.#failed) queueTask(() => this.#closeTask(1006, '', false));
-        else queueTask(() => this.#closeTask(code, reason, wasClean));
+        queueTask(() => this.#closeTask(code, reason, wasClean));
       },
     };
   }
@@ -412,15 +410,19 @@ export class WebSocket extends EventTarget {
 
   /** RFC 6455 §7.1.4: the connection is closed. */
   #closeTask(code: number, reason: string, wasClean: boolean): void {
+    // A connection failed even after its TCP connection ended (close() before the open task)
+    // reports what any failure does (§4 warning): 1006, not clean, no reason.
+    const failed = this.#failed;
     // Step 1.
     this.#readyState = CLOSED;
     if (this.#diagnostic !== null && this.#options.onDiagnostic !== undefined) {
       reportErrors(this.#options.onDiagnostic, this.#diagnostic);
     }
     // Step 2.
-    if (this.#failed) this.dispatchEvent(new Event('error'));
+    if (failed) this.dispatchEvent(new Event('error'));
     // Step 3.
-    this.dispatchEvent(new CloseEvent('close', { wasClean, code, reason }));
+    const init = failed ? { wasClean: false, code: 1006, reason: '' } : { wasClean, code, reason };
+    this.dispatchEvent(new CloseEvent('close', init));
   }
 }
 
