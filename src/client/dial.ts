@@ -87,8 +87,8 @@ function tlsOptions(host: string, port: number, tls: WebSocketTlsOptions = {}): 
 
 /**
  * Opens the TCP (and TLS) connection, sends the handshake and validates the response. Calls
- * exactly one of `onEstablished` and `onFail`, never synchronously. Redirects are not followed
- * (WebSockets §2.2: redirect mode "error"): a 3xx fails like any status but 101.
+ * exactly one of `onEstablished` and `onFail`, never from within `dial()` itself. Redirects are
+ * not followed (WebSockets §2.2: redirect mode "error"): a 3xx fails like any status but 101.
  */
 export function dial(
   handshake: Handshake,

@@ -60,27 +60,30 @@ export interface WebSocketEventMap {
   close: CloseEvent;
 }
 
+// Spelled out rather than taken from the DOM lib, so that the published types need only
+// @types/node.
+type Listener = ((event: Event) => unknown) | { handleEvent(event: Event): unknown } | null;
+type ListenerOptions =
+  | boolean
+  | { capture?: boolean; once?: boolean; passive?: boolean; signal?: AbortSignal };
+
 // Typed overloads of the inherited EventTarget methods, merged into the class's type.
 export interface WebSocket {
   addEventListener<K extends keyof WebSocketEventMap>(
     type: K,
     listener: (this: WebSocket, event: WebSocketEventMap[K]) => unknown,
-    options?: boolean | AddEventListenerOptions,
+    options?: ListenerOptions,
   ): void;
-  addEventListener(
-    type: string,
-    listener: EventListenerOrEventListenerObject | null,
-    options?: boolean | AddEventListenerOptions,
-  ): void;
+  addEventListener(type: string, listener: Listener, options?: ListenerOptions): void;
   removeEventListener<K extends keyof WebSocketEventMap>(
     type: K,
     listener: (this: WebSocket, event: WebSocketEventMap[K]) => unknown,
-    options?: boolean | EventListenerOptions,
+    options?: boolean | { capture?: boolean },
   ): void;
   removeEventListener(
     type: string,
-    listener: EventListenerOrEventListenerObject | null,
-    options?: boolean | EventListenerOptions,
+    listener: Listener,
+    options?: boolean | { capture?: boolean },
   ): void;
 }
 
