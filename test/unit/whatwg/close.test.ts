@@ -10,7 +10,7 @@ function assertDOMException(fn: () => unknown, name: string): void {
   assert.throws(fn, (error: unknown) => error instanceof DOMException && error.name === name);
 }
 
-describe('close() arguments (WebSockets §3.1 close steps 1–2)', () => {
+describe('close() arguments (WebSockets §3.1 close steps 1–2)', { timeout: 5000 }, () => {
   test('step 1: codes other than 1000 and 3000–4999 are InvalidAccessErrors', () => {
     const ws = connecting();
     for (const code of [0, 999, 1001, 1002, 1005, 1006, 1011, 1015, 2999, 5000, 65535]) {

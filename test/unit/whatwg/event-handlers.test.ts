@@ -15,7 +15,7 @@ function fire(ws: EventTarget, type = 'open', init: EventInit = {}): Event {
   return event;
 }
 
-describe('event handler IDL attributes (HTML §8.1.8.1)', () => {
+describe('event handler IDL attributes (HTML §8.1.8.1)', { timeout: 5000 }, () => {
   test('a function set is returned and called with the socket as this', () => {
     const ws = socket();
     const calls: unknown[] = [];

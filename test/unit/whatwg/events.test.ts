@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CloseEvent, MessageEvent } from '../../../src/whatwg/events.js';
 
-describe('CloseEvent (WebSockets §6)', () => {
+describe('CloseEvent (WebSockets §6)', { timeout: 5000 }, () => {
   test('defaults: wasClean false, code 0, reason ""', () => {
     const event = new CloseEvent('close');
     assert.equal(event.type, 'close');
@@ -76,7 +76,7 @@ describe('CloseEvent (WebSockets §6)', () => {
   });
 });
 
-describe('MessageEvent (HTML §9.2.3, Node global)', () => {
+describe('MessageEvent (HTML §9.2.3, Node global)', { timeout: 5000 }, () => {
   test('is the global MessageEvent', () => {
     assert.equal(MessageEvent, globalThis.MessageEvent);
   });

@@ -12,7 +12,7 @@ const HANDLERS = ['onopen', 'onerror', 'onclose', 'onmessage'];
 const OPERATIONS = ['close', 'send'];
 const CONSTANTS = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;
 
-describe('WebSocket interface object (Web IDL §3.7)', () => {
+describe('WebSocket interface object (Web IDL §3.7)', { timeout: 5000 }, () => {
   test('inherits from EventTarget; name and length', () => {
     assert.equal(Object.getPrototypeOf(WebSocket), EventTarget);
     assert.equal(Object.getPrototypeOf(WebSocket.prototype), EventTarget.prototype);
@@ -93,7 +93,7 @@ describe('WebSocket interface object (Web IDL §3.7)', () => {
   });
 });
 
-describe('binaryType (WebSockets §3.1, Web IDL enumeration)', () => {
+describe('binaryType (WebSockets §3.1, Web IDL enumeration)', { timeout: 5000 }, () => {
   test('accepts "blob" and "arraybuffer", ignores other values', () => {
     const socket = new WebSocket('ws://127.0.0.1:1/');
     socket.close();
@@ -115,7 +115,9 @@ describe('binaryType (WebSockets §3.1, Web IDL enumeration)', () => {
   });
 });
 
-describe('send() arguments (Web IDL union (BufferSource or Blob or USVString))', () => {
+describe('send() arguments (Web IDL union (BufferSource or Blob or USVString))', {
+  timeout: 5000,
+}, () => {
   test('no argument is a TypeError; undefined is the string "undefined"', () => {
     assert.throws(() => (ws.send as () => void)(), TypeError);
     const before = ws.bufferedAmount;

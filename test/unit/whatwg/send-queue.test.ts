@@ -19,7 +19,7 @@ function recordingTarget() {
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-describe('SendQueue: message order with Blobs read asynchronously', () => {
+describe('SendQueue: message order with Blobs read asynchronously', { timeout: 5000 }, () => {
   test('with nothing pending, messages are written at once', () => {
     const { written, sent, queue } = recordingTarget();
     queue.add('a', false, 1);

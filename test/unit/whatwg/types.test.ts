@@ -13,7 +13,7 @@ export function typedListeners(ws: WebSocket): void {
   ws.onopen = null;
 }
 
-test('the public barrel exports the WHATWG classes', () => {
+test('the public barrel exports the WHATWG classes', { timeout: 5000 }, () => {
   assert.equal(typeof WebSocket, 'function');
   assert.equal(WebSocket.OPEN, 1);
 });

@@ -8,7 +8,7 @@ import {
   toUSVString,
 } from '../../../src/whatwg/webidl.js';
 
-describe('Web IDL conversions (§3.2)', () => {
+describe('Web IDL conversions (§3.2)', { timeout: 5000 }, () => {
   test('DOMString: ToString, a Symbol is a TypeError', () => {
     assert.equal(toDOMString(null), 'null');
     assert.equal(toDOMString(undefined), 'undefined');
