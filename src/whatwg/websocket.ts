@@ -283,6 +283,8 @@ export class WebSocket extends EventTarget {
     // WebSockets §4: queue a task to handle connection establishment. It is queued before the
     // transport exists so that it precedes the tasks of any frame already in `head`.
     queueTask(() => this.#openTask(protocol, extensions));
+    // The queue exists before the transport, which may report a Close frame from `head` at once.
+    this.#queue = new SendQueue(this.#sendTarget(), (length) => this.#onSent(length));
     const options = this.#options;
     this.#transport = new SocketTransport(
       socket,
@@ -294,7 +296,6 @@ export class WebSocket extends EventTarget {
       },
       head,
     );
-    this.#queue = new SendQueue(this.#sendTarget(), (length) => this.#onSent(length));
   }
 
   /**
