@@ -61,16 +61,16 @@ function toProtocolList(value: unknown): string[] {
 
 /**
  * The second argument: the Standard's `protocols` (a string or a sequence), or, as in undici, a
- * Node options object (any other object), whose `protocols` member means the same.
+ * Node options object (any other non-function object), whose `protocols` member means the same.
  */
 export function readSecondArgument(value: unknown): {
   protocols: string[];
   options: WebSocketOptions;
 } {
   if (value === undefined) return { protocols: [], options: {} };
-  const isObject = (typeof value === 'object' && value !== null) || typeof value === 'function';
-  if (!isObject || Symbol.iterator in value)
+  if (typeof value !== 'object' || value === null || Symbol.iterator in value) {
     return { protocols: toProtocolList(value), options: {} };
+  }
   const options = value as WebSocketOptions;
   checkOptions(options);
   const protocols = options.protocols === undefined ? [] : toProtocolList(options.protocols);
