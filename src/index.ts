@@ -1,4 +1,11 @@
 // The one public barrel.
+
+export type {
+  PerMessageDeflateOptions,
+  WebSocketOptions,
+  WebSocketTlsOptions,
+} from './client/options.js';
+export { HandshakeError, type HandshakeErrorCode } from './handshake/errors.js';
 export {
   CloseCode,
   Connection,
@@ -20,3 +27,5 @@ export {
   UsageError,
   type UsageErrorCode,
 } from './protocol/index.js';
+export { CloseEvent, type CloseEventInit, MessageEvent } from './whatwg/events.js';
+export { type BinaryType, WebSocket, type WebSocketEventMap } from './whatwg/websocket.js';
