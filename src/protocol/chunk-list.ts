@@ -2,12 +2,20 @@
  * The pieces of one message as they arrive. A message that arrived in one piece is handed out
  * as that very view (no copy); several pieces are joined once at the end. Many small pieces
  * (a peer sending one-byte fragments) are compacted into a doubling buffer so that the list
- * never holds millions of views: memory stays within about twice the message limit.
+ * never holds millions of views: the list stays under 32 + total / 4 KiB entries, and memory
+ * within about twice the message limit.
  */
 const MAX_PARTS = 32;
+/** Pieces smaller than this on average are compacted rather than listed. */
+const SMALL_PIECE = 4096;
 const EMPTY = Buffer.alloc(0);
 
 export class ChunkList {
+  /**
+   * A message's only piece so far, kept out of `parts`: most messages arrive in one piece, and
+   * filling then replacing the array cost an allocation per message.
+   */
+  private first: Buffer | null = null;
   private parts: Buffer[] = [];
   private acc: Buffer | null = null;
   private total = 0;
@@ -22,23 +30,32 @@ export class ChunkList {
       this.append(piece);
       return;
     }
+    if (this.first === null) {
+      this.first = piece;
+      this.total = piece.length;
+      return;
+    }
+    if (this.parts.length === 0) this.parts.push(this.first);
     this.parts.push(piece);
     this.total += piece.length;
-    if (this.parts.length > MAX_PARTS) this.compact();
+    // Compact only when the pieces are small on average: a large message read in 64 KiB
+    // chunks is joined once at the end, while a flood of tiny fragments cannot grow the list.
+    if (this.parts.length > MAX_PARTS && this.parts.length * SMALL_PIECE > this.total)
+      this.compact();
   }
 
   /** The whole message, and an empty list for the next one. */
   take(): Buffer {
     let out: Buffer;
     if (this.acc !== null) out = this.acc.subarray(0, this.total);
-    else if (this.parts.length === 1) out = this.parts[0]!;
-    else if (this.parts.length === 0) out = EMPTY;
+    else if (this.parts.length === 0) out = this.first ?? EMPTY;
     else out = Buffer.concat(this.parts, this.total);
     this.reset();
     return out;
   }
 
   reset(): void {
+    this.first = null;
     if (this.parts.length > 0) this.parts = [];
     this.acc = null;
     this.total = 0;

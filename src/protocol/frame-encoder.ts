@@ -69,17 +69,27 @@ function writeHeader(
   out[0] = (options.fin ? 0x80 : 0) | ((options.rsv & 0x7) << 4) | (opcode & 0x0f);
   const maskBit = options.mask ? 0x80 : 0;
   let p = 2;
+  // Length bytes are stored one by one (a Uint8Array store keeps the low 8 bits): the checked
+  // Buffer#writeUInt*BE calls cost more than the rest of a large frame's header.
   if (lengthBytes === 0) {
     out[1] = maskBit | length;
   } else if (lengthBytes === 2) {
     out[1] = maskBit | 126;
-    out.writeUInt16BE(length, 2);
+    out[2] = length >>> 8;
+    out[3] = length;
     p = 4;
   } else {
     out[1] = maskBit | 127;
     // 53-bit safe integers: the top 32 bits never reach the most significant bit.
-    out.writeUInt32BE(Math.floor(length / 0x100000000), 2);
-    out.writeUInt32BE(length >>> 0, 6);
+    const hi = Math.floor(length / 0x100000000);
+    out[2] = hi >>> 24;
+    out[3] = hi >>> 16;
+    out[4] = hi >>> 8;
+    out[5] = hi;
+    out[6] = length >>> 24;
+    out[7] = length >>> 16;
+    out[8] = length >>> 8;
+    out[9] = length;
     p = 10;
   }
   if (options.mask) writeMaskKey(out, p);

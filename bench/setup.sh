@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Prepares the benchmark instruments: copies the C load generator, echo server and drivers from
+# ../shared/bench (read-only) into bench/.instruments, builds them, and installs the peers they
+# compare against (ws with bufferutil, undici) there. Idempotent.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+src="${BENCH_INSTRUMENTS_SRC:-$here/../../shared/bench}"
+dst="$here/.instruments"
+if [ ! -d "$src" ]; then
+  echo "bench/setup.sh: the instruments are not at $src (set BENCH_INSTRUMENTS_SRC)" >&2
+  exit 1
+fi
+mkdir -p "$dst"
+cp -r "$src"/. "$dst"/
+chmod -R u+w "$dst"
+make -s -C "$dst" >/dev/null
+if [ ! -d "$dst/node_modules/ws" ]; then
+  (cd "$dst" && npm install --no-audit --no-fund --silent >/dev/null)
+fi
+echo "instruments ready in $dst"
