@@ -340,6 +340,25 @@ describe('try-it page in headless Chromium', { skip, timeout: 90_000 }, () => {
     assert.equal(await count('#log .entry'), 0);
   });
 
+  test('Delete forgets a history item and keeps the focus in the list', async () => {
+    const items = page.locator('#history .history-item');
+    await items.nth(1).focus();
+    await page.keyboard.press('Delete');
+    assert.equal(await items.count(), 5);
+    assert.equal(await page.evaluate(() => document.activeElement?.className), 'history-item');
+    const stored = await page.evaluate(() => localStorage.getItem('wskit.try-it.history'));
+    assert.equal(JSON.parse(stored ?? '[]').length, 5);
+  });
+
+  test('a history item in base64 loads with its encoding, and converts back to hex', async () => {
+    const item = page.locator('#history .history-item', { hasText: 'binary base64' });
+    await item.click();
+    assert.equal(await page.isChecked('#enc-base64'), true);
+    assert.equal(await page.inputValue('#message'), 'AAEC/w');
+    await page.click('label[for="enc-hex"]');
+    assert.equal(await page.inputValue('#message'), '00 01 02 ff');
+  });
+
   test('the page raised no error', () => {
     assert.deepEqual(pageErrors, []);
   });

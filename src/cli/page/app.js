@@ -147,16 +147,24 @@ function prettyJson() {
   updateComposer();
 }
 
+/** The encoding the composer's bytes are written in, until the radio changes it. */
+let shownEncoding = 'hex';
+
 /** Switching hex ⇄ base64 converts the bytes already typed, when they decode. */
-function convertEncoding(from, to) {
+function onEncodingChange() {
+  const from = shownEncoding;
+  shownEncoding = binaryEncoding();
   const parsed = from === 'hex' ? parseHex(ui.message.value) : parseBase64(ui.message.value);
   if (parsed.error || ui.message.value.trim() === '') return;
-  ui.message.value = to === 'hex' ? toHex(parsed.bytes) : toBase64(parsed.bytes);
+  ui.message.value = shownEncoding === 'hex' ? toHex(parsed.bytes) : toBase64(parsed.bytes);
 }
 
 function setComposer(mode, encoding, text) {
   document.getElementById(`mode-${mode}`).checked = true;
-  if (encoding) document.getElementById(`enc-${encoding}`).checked = true;
+  if (encoding) {
+    document.getElementById(`enc-${encoding}`).checked = true;
+    shownEncoding = encoding;
+  }
   ui.message.value = text;
   updateComposer();
 }
@@ -626,10 +634,10 @@ function start() {
     disconnect();
   });
 
-  let encoding = binaryEncoding();
+  shownEncoding = binaryEncoding();
   for (const radio of document.querySelectorAll('input[name="mode"], input[name="encoding"]')) {
     radio.addEventListener('change', () => {
-      if (radio.name === 'encoding') convertEncoding(encoding, (encoding = binaryEncoding()));
+      if (radio.name === 'encoding') onEncodingChange();
       updateComposer();
     });
   }
