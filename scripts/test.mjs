@@ -58,6 +58,7 @@ if (missing.length > 0) {
 step('tsc');
 rmSync('build', { recursive: true, force: true });
 run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json']);
+run(process.execPath, ['scripts/copy-assets.mjs']);
 
 // 4. Lint and format check.
 step('biome check');
