@@ -120,7 +120,7 @@ for (const role of ['client', 'server'] as const) {
       test(`${name}: wskit's frames inflate in ws`, async () => {
         const { wskit, ws } = pair(role, { ...wskitOptions, threshold: 0 }, wsOptions);
         const sent = samples();
-        sent.forEach((data, i) => wskit.conn.send(data, i % 2 === 0, true));
+        for (const [i, data] of sent.entries()) wskit.conn.send(data, i % 2 === 0, true);
         await settle(wskit.conn, wskit.sink);
         assert.equal(wskit.sink.written[0]! & 0x40, 0x40, 'RSV1 is set');
         ws.receiver.write(wskit.sink.written);
@@ -149,7 +149,7 @@ for (const role of ['client', 'server'] as const) {
         await settle(wskit.conn, wskit.sink);
         const got = messagesOf(wskit.sink);
         assert.equal(got.length, sent.length);
-        got.forEach((m, i) => assert.ok(m.data.equals(sent[i]!), `message ${i}`));
+        for (const [i, m] of got.entries()) assert.ok(m.data.equals(sent[i]!), `message ${i}`);
       });
     }
   });
