@@ -1,9 +1,23 @@
 // The one public barrel.
 export {
+  acceptDeflateOffer,
+  acceptDeflateResponse,
+  DEFAULT_ZLIB_CONCURRENCY,
+  type DeflateAcceptance,
+  deflateOffer,
+  type NegotiatedDeflate,
+  PERMESSAGE_DEFLATE,
+  type PerMessageDeflateOptions,
+  type WindowBits,
+  ZlibLimiter,
+  zlibLimiter,
+} from './extensions/index.js';
+export {
   CloseCode,
   Connection,
   DEFAULT_MAX_PAYLOAD,
   type EngineEvent,
+  type EngineExtensions,
   type EngineOptions,
   type EngineSink,
   type EngineState,
@@ -17,6 +31,7 @@ export {
   ProtocolError,
   type ProtocolErrorCode,
   type Role,
+  type SendOptions,
   UsageError,
   type UsageErrorCode,
 } from './protocol/index.js';
