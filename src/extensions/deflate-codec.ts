@@ -59,6 +59,8 @@ export class DeflateCodec {
   private readonly remoteWindowBits: WindowBits;
   private deflater: DeflateRaw | null = null;
   private inflater: InflateRaw | null = null;
+  /** Bytes given to the current inflater: it consumed fewer if its DEFLATE stream ended. */
+  private inflaterInput = 0;
   private deflating: DeflateOperation | null = null;
   private inflating: InflateOperation | null = null;
   private closed = false;
@@ -116,6 +118,7 @@ export class DeflateCodec {
       this.inflating = op;
       inflater.write(data);
       if (fin) inflater.write(TAIL);
+      this.inflaterInput += data.length + (fin ? TAIL.length : 0);
       inflater.flush(() => this.inflated(op, fin));
     });
   }
@@ -208,6 +211,7 @@ export class DeflateCodec {
       }
       op.chunks.push(chunk);
     });
+    this.inflaterInput = 0;
     inflater.on('error', (error: Error) => {
       this.inflater = null; // zlib closes a stream that failed
       const op = this.inflating;
@@ -219,10 +223,11 @@ export class DeflateCodec {
 
   private inflated(op: InflateOperation, fin: boolean): void {
     if (this.inflating !== op) return;
-    // A block with BFINAL set ends the DEFLATE stream (§7.2.3.4); zlib then ignores further
-    // input, so the next message needs a new stream. Without context takeover the window is
-    // not needed after the message (§7.1.1).
-    if (this.inflater?.readableEnded === true || (fin && this.remoteNoContextTakeover)) {
+    // A block with BFINAL set ends the DEFLATE stream (§7.2.3.4): zlib consumes nothing more,
+    // so the next message needs a new stream. Without context takeover the window is not
+    // needed after the message (§7.1.1).
+    const ended = this.inflater !== null && this.inflater.bytesWritten < this.inflaterInput;
+    if (ended || (fin && this.remoteNoContextTakeover)) {
       this.dropInflater();
     }
     this.settle(op, { ok: true, data: op.chunks });

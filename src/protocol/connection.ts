@@ -560,6 +560,7 @@ export class Connection implements FrameHandler {
       return;
     }
     this.currentState = state;
+    this.pendingState = null;
     if (state === 'closed') this.codec?.close();
     this.sink.onState(state);
   }

@@ -178,6 +178,8 @@ export class SocketTransport implements EngineSink {
       // RFC 6455 §7.1.2: wait a while for the peer's Close frame.
       this.startTimer();
     } else if (state === 'closed') {
+      // A failure drops the input the engine held: read the peer's end of the connection.
+      this.readIfDrained();
       // RFC 6455 §7.1.1: the server closes the TCP connection first; a client that failed the
       // connection closes it too, and otherwise waits for the server, within the timeout.
       if (this.engine.role === 'server' || this.engine.error !== null) this.socket.end();
@@ -186,10 +188,7 @@ export class SocketTransport implements EngineSink {
   }
 
   onAsyncComplete(): void {
-    if (this.enginePaused && !this.engine.inputPaused) {
-      this.enginePaused = false;
-      if (!this.userPaused) this.socket.resume();
-    }
+    this.readIfDrained();
     this.flush();
     if (this.engine.busy) return;
     if (this.endPending) this.endOutput();
@@ -204,6 +203,14 @@ export class SocketTransport implements EngineSink {
       this.socket.pause();
     }
     this.flush();
+  }
+
+  /** Reads again once the engine no longer holds too much input. */
+  private readIfDrained(): void {
+    if (this.enginePaused && !this.engine.inputPaused) {
+      this.enginePaused = false;
+      if (!this.userPaused) this.socket.resume();
+    }
   }
 
   /** Runs one engine call, with `cb` waiting for that call's last buffer (`onWrite`'s `call`). */
@@ -283,6 +290,7 @@ export class SocketTransport implements EngineSink {
     this.finished = true;
     this.closePending = false;
     if (this.timer !== null) clearTimeout(this.timer);
+    this.flush(); // fails the callback of a buffer still held
     // Calls whose bytes were never written (dropped when the connection failed).
     for (const cb of this.callbacks.values()) process.nextTick(cb, new Error('socket closed'));
     this.callbacks.clear();

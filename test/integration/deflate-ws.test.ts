@@ -62,6 +62,20 @@ async function dial(port: number, options: PerMessageDeflateOptions) {
   return { socket, head, deflate };
 }
 
+/** Holds the only slot of the zlib limiter until the returned function is called. */
+function blockZlib(): () => void {
+  const limit = zlibLimiter.limit;
+  zlibLimiter.limit = 1;
+  let release = () => {};
+  zlibLimiter.run((r) => {
+    release = r;
+  });
+  return () => {
+    zlibLimiter.limit = limit;
+    release();
+  };
+}
+
 function payloads(): Message[] {
   const json = JSON.stringify(
     Array.from({ length: 2000 }, (_, i) => ({ id: i, name: `item ${i % 13}` })),
@@ -80,6 +94,10 @@ describe('wskit server, ws client, permessage-deflate', () => {
   const server = createServer();
   let port = 0;
   let transport: SocketTransport | null = null;
+  let transportClosed: Promise<{ code: number; clean: boolean }> = Promise.resolve({
+    code: 0,
+    clean: false,
+  });
   const serverOptions: PerMessageDeflateOptions = { threshold: 0, serverMaxWindowBits: 11 };
 
   before(async () => {
@@ -89,8 +107,10 @@ describe('wskit server, ws client, permessage-deflate', () => {
       const accepted = acceptDeflateOffer(check.extensions, serverOptions);
       assert.ok(accepted !== null);
       socket.write(buildAcceptResponse({ key: check.key, extensions: [accepted.extension] }));
+      const rec = recorder();
+      transportClosed = rec.closed;
       const echo: TransportHandler = {
-        ...recorder().handler,
+        ...rec.handler,
         onMessage: (data, binary) => t.send(data, binary, true),
         onPeerClose: () => {},
       };
@@ -145,27 +165,41 @@ describe('wskit server, ws client, permessage-deflate', () => {
       paused++;
       return pause();
     };
-    // Hold zlib's only slot, so that the first message cannot inflate while the rest arrives.
-    const limit = zlibLimiter.limit;
-    zlibLimiter.limit = 1;
-    let release = () => {};
-    zlibLimiter.run((r) => {
-      release = r;
-    });
+    // The first message cannot inflate while the rest arrives.
+    const unblock = blockZlib();
     try {
       const sent = Array.from({ length: 20 }, () => randomBytes(50_000));
       for (const data of sent) ws.send(data);
       while (paused === 0) await new Promise((resolve) => setTimeout(resolve, 5));
       assert.ok(t.engine.inputPaused);
-      zlibLimiter.limit = limit;
-      release();
+      unblock();
       while (received.length < sent.length) await new Promise((resolve) => setTimeout(resolve, 5));
       for (let i = 0; i < sent.length; i++)
         assert.ok(received[i]!.equals(sent[i]!), `message ${i}`);
     } finally {
-      zlibLimiter.limit = limit;
-      release();
+      unblock();
       ws.close();
+    }
+  });
+
+  test('failing the connection while reading is paused for zlib closes it promptly', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: { threshold: 0 } });
+    ws.on('error', () => {});
+    await new Promise((resolve) => ws.once('open', resolve));
+    const t = transport!;
+    const closed = transportClosed;
+    const unblock = blockZlib();
+    try {
+      for (let i = 0; i < 20; i++) ws.send(randomBytes(50_000));
+      while (!t.engine.inputPaused) await new Promise((resolve) => setTimeout(resolve, 5));
+      // zlib stays blocked: only the failure itself can let the transport read again.
+      t.fail(1008, 'policy');
+      const timeout = new Promise((resolve) => setTimeout(resolve, 3000, 'timeout'));
+      // The failure discards input, the peer's Close frame included: the code is 1006.
+      assert.deepEqual(await Promise.race([closed, timeout]), { code: 1006, clean: false });
+    } finally {
+      unblock();
+      ws.terminate();
     }
   });
 });
