@@ -93,7 +93,7 @@ export function deflateClient(
 }
 
 /** Records the `call` argument of every write the sink gets. */
-export function recordCalls(sink: AsyncSink): (number | undefined)[] {
+export function recordCalls(sink: RecordingSink): (number | undefined)[] {
   const calls: (number | undefined)[] = [];
   const onWrite = sink.onWrite.bind(sink);
   sink.onWrite = (data: Buffer, call?: number) => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
 import { Opcode } from '../../../src/protocol/opcodes.js';
 import type { EngineEvent } from '../../../src/protocol/types.js';
 import {
@@ -94,6 +95,37 @@ describe('events keep their order while a message inflates', () => {
     for (let i = 0; i < copy.length; i++) split.conn.receive(copy.subarray(i, i + 1));
     await settle(split.conn, split.sink);
     assert.deepEqual(summary(split.sink.events), expected);
+  });
+
+  test('property: any split of the input gives the same events', async () => {
+    const bytes = Buffer.concat([
+      frame(Opcode.Text, compressed('x'.repeat(500)), true, RSV1),
+      frame(Opcode.Ping, 'a'),
+      frame(Opcode.Binary, compressed(Buffer.alloc(3000, 7)).subarray(0, 10), false, RSV1),
+      frame(Opcode.Pong, 'b'),
+      frame(Opcode.Continuation, compressed(Buffer.alloc(3000, 7)).subarray(10), true),
+      frame(Opcode.Text, 'plain'),
+      frame(Opcode.Text, compressed(''), true, RSV1),
+    ]);
+    const once = server();
+    once.conn.receive(Buffer.from(bytes));
+    await settle(once.conn, once.sink);
+    const expected = summary(once.sink.events);
+    assert.equal(expected.length, 6);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.integer({ min: 1, max: bytes.length - 1 }), { maxLength: 12 }),
+        async (cuts) => {
+          const copy = Buffer.from(bytes);
+          const at = [0, ...cuts.sort((a, b) => a - b), copy.length];
+          const { conn, sink } = server();
+          for (let i = 1; i < at.length; i++) conn.receive(copy.subarray(at[i - 1], at[i]));
+          await settle(conn, sink);
+          assert.deepEqual(summary(sink.events), expected);
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 
   test('the end of input waits for the messages that arrived before it', async () => {

@@ -14,6 +14,7 @@ import {
   parseFrames,
   pipe,
   RSV1,
+  recordCalls,
   deflateServer as server,
   settle,
 } from '../../helpers/deflate.js';
@@ -36,6 +37,22 @@ describe('RFC 7692 §6: permessage-deflate claims RSV1', () => {
     assert.equal(errorOf(sink.events)?.code, 'WS_ERR_UNEXPECTED_RSV');
     assert.equal(closeCodeWritten(sink.written), 1002);
     assert.equal(conn.extensions, '');
+  });
+
+  test('without the extension every event and write comes from the call that caused it', () => {
+    const { conn, sink } = engine('server');
+    const calls = recordCalls(sink);
+    assert.equal(conn.receive(peerFrame('server', Opcode.Ping, 'p')), true);
+    conn.send('x'.repeat(5000), false);
+    conn.ping();
+    assert.equal(conn.busy, false);
+    assert.equal(conn.queuedBytes, 0);
+    assert.deepEqual(
+      sink.events.map((e) => e.type),
+      ['write', 'ping', 'write', 'write', 'write'],
+    );
+    // The auto-pong has no call number; the message's header and payload leave apart.
+    assert.deepEqual(calls, [undefined, undefined, 1, 2]);
   });
 
   const cases: [string, Buffer][] = [
