@@ -1,16 +1,29 @@
 // The one public barrel.
 
 export type {
-  PerMessageDeflateOptions,
   WebSocketOptions,
   WebSocketTlsOptions,
 } from './client/options.js';
+export {
+  acceptDeflateOffer,
+  acceptDeflateResponse,
+  DEFAULT_ZLIB_CONCURRENCY,
+  type DeflateAcceptance,
+  deflateOffer,
+  type NegotiatedDeflate,
+  PERMESSAGE_DEFLATE,
+  type PerMessageDeflateOptions,
+  type WindowBits,
+  ZlibLimiter,
+  zlibLimiter,
+} from './extensions/index.js';
 export { HandshakeError, type HandshakeErrorCode } from './handshake/errors.js';
 export {
   CloseCode,
   Connection,
   DEFAULT_MAX_PAYLOAD,
   type EngineEvent,
+  type EngineExtensions,
   type EngineOptions,
   type EngineSink,
   type EngineState,
@@ -24,6 +37,7 @@ export {
   ProtocolError,
   type ProtocolErrorCode,
   type Role,
+  type SendOptions,
   UsageError,
   type UsageErrorCode,
 } from './protocol/index.js';

@@ -1,3 +1,5 @@
+import type { PerMessageDeflateOptions } from '../extensions/permessage-deflate.js';
+
 /**
  * The Node options of `new WebSocket(url, options)`. A browser only takes `protocols` there; the
  * rest is what a program outside a browser needs (headers, TLS, limits, timeouts). Every option
@@ -20,17 +22,6 @@ export interface WebSocketTlsOptions {
    * certificate. Default: the URL's host, or no SNI when the host is an IP address.
    */
   readonly servername?: string;
-}
-
-/**
- * permessage-deflate parameters (RFC 7692 §7.1). Accepted so that programs can be written
- * against the final API; the extension is not offered yet, whatever this option says.
- */
-export interface PerMessageDeflateOptions {
-  readonly serverNoContextTakeover?: boolean;
-  readonly clientNoContextTakeover?: boolean;
-  readonly serverMaxWindowBits?: number;
-  readonly clientMaxWindowBits?: number;
 }
 
 /** The second argument of `new WebSocket(url, options)`, when it is not `protocols`. */

@@ -21,7 +21,10 @@ export type HandshakeErrorCode =
   | 'WS_HANDSHAKE_UNEXPECTED_STATUS'
   | 'WS_HANDSHAKE_BAD_ACCEPT'
   | 'WS_HANDSHAKE_UNEXPECTED_PROTOCOL'
-  | 'WS_HANDSHAKE_UNEXPECTED_EXTENSION';
+  | 'WS_HANDSHAKE_UNEXPECTED_EXTENSION'
+  // A client reading the parameters of an extension the server accepted (RFC 7692 §7: a
+  // response it must not accept).
+  | 'WS_HANDSHAKE_BAD_EXTENSION_PARAMS';
 
 export interface HandshakeErrorOptions {
   /** The HTTP status a server answers with; set only when the error rejects a client's request. */

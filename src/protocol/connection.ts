@@ -1,3 +1,4 @@
+import { DeflateCodec, type InflateResult } from '../extensions/deflate-codec.js';
 import { ChunkList } from './chunk-list.js';
 import { isValidWireCloseCode } from './close-codes.js';
 import {
@@ -7,9 +8,9 @@ import {
   UsageError,
 } from './errors.js';
 import { FrameDecoder, type FrameHandler } from './frame-decoder.js';
-import { encodeFrame } from './frame-encoder.js';
+import { FrameSender, RSV1 } from './frame-sender.js';
 import { isControlOpcode, isKnownOpcode, Opcode } from './opcodes.js';
-import type { EngineOptions, EngineSink, EngineState, Role } from './types.js';
+import type { EngineOptions, EngineSink, EngineState, Role, SendOptions } from './types.js';
 import { isValidUtf8, Utf8Validator } from './utf8.js';
 
 /** Default limit on one message, as ws has it: 100 MiB. */
@@ -17,12 +18,22 @@ export const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
 
 const EMPTY = Buffer.alloc(0);
 
+/** While a message inflates, input beyond this many held bytes makes `receive` return false. */
+const RECEIVE_HIGH_WATER = 64 * 1024;
+
 /**
  * The sans-I/O RFC 6455 engine shared by client and server. It is fed bytes (`receive`,
  * `receiveEof`) and told what to send (`send`, `ping`, `pong`, `close`, `fail`); it reports
  * events and the bytes to write through one long-lived sink. It meets the RFC's obligations
  * itself: it answers pings, echoes the peer's Close, and discards input after a Close or a
  * failure. It owns no socket and no timer: the `onState` event says when a close timer is due.
+ *
+ * With permessage-deflate (RFC 7692) zlib works asynchronously, and that is an explicit state:
+ * while a frame inflates, decoding is paused and further input is held, so events keep their
+ * order; while a frame deflates, the frames sent after it wait behind it (`FrameSender`), and a
+ * state change waits until they are written. The engine then reports from zlib's completion and
+ * says so with `onAsyncComplete`. Without the extension every event comes from the call that
+ * caused it.
  */
 export class Connection implements FrameHandler {
   readonly role: Role;
@@ -30,7 +41,12 @@ export class Connection implements FrameHandler {
   private readonly autoPong: boolean;
   private readonly sink: EngineSink;
   private readonly decoder: FrameDecoder;
-  private readonly mask: boolean;
+  private readonly sender: FrameSender;
+  /** permessage-deflate, when negotiated: it claims RSV1 (RFC 7692 §6). */
+  private readonly codec: DeflateCodec | null;
+  private readonly extensionsHeader: string;
+  /** The wire limit of a compressed message: maxPayload plus DEFLATE's worst-case growth. */
+  private readonly maxCompressedPayload: number;
 
   private currentState: EngineState = 'open';
   /** Our Close frame has been written. */
@@ -41,6 +57,8 @@ export class Connection implements FrameHandler {
   /** The code of the peer's Close frame; 0 while none has arrived. */
   private peerCode = 0;
   private peerReason = '';
+  /** A state change waiting until the frames queued behind a deflate are written. */
+  private pendingState: EngineState | null = null;
 
   // The frame being received.
   private frameOpcode = 0;
@@ -55,21 +73,44 @@ export class Connection implements FrameHandler {
   /** Set while a fragmented text message is checked fragment by fragment (§8.1). */
   private incrementalUtf8 = false;
   private readonly utf8 = new Utf8Validator();
+  // A compressed message (RSV1 on its first frame): its frames' payloads, inflated one by one.
+  private messageCompressed = false;
+  private inflatedLength = 0;
+  private readonly compressedFrame = new ChunkList();
+  /** A frame is in zlib: decoding is paused until it comes back. */
+  private inflating = false;
+  /** Input ended while inflating: handled once the held input is decoded. */
+  private eofPending = false;
 
   // The message being sent in fragments (`send` with fin = false).
   private sendingFragmented = false;
+  private sendingCompressed = false;
 
   constructor(sink: EngineSink, options: EngineOptions) {
     this.sink = sink;
     this.role = options.role;
-    this.mask = options.role === 'client';
     this.autoPong = options.autoPong ?? true;
     const max = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
     if (!(max > 0)) {
       throw new UsageError('WS_USAGE_INVALID_OPTION', 'maxPayload must be a positive number');
     }
     this.maxPayload = max;
+    // Incompressible data grows by 5 bytes per 64 KiB stored block, and each fragment may add a
+    // 5-byte sync-flush marker: 1/1024 plus 1 KiB covers both.
+    this.maxCompressedPayload = max + Math.ceil(max / 1024) + 1024;
+    const deflate = options.extensions?.deflate;
+    if (deflate !== undefined && deflate.role !== options.role) {
+      throw new UsageError(
+        'WS_USAGE_INVALID_OPTION',
+        `permessage-deflate parameters negotiated for a ${deflate.role} given to a ${options.role}`,
+      );
+    }
+    this.codec = deflate === undefined ? null : new DeflateCodec(deflate, options.role);
+    this.extensionsHeader = deflate?.header ?? '';
     this.decoder = new FrameDecoder(this);
+    this.sender = new FrameSender(sink, options.role === 'client', this.codec, (error) =>
+      this.afterDeflate(error),
+    );
   }
 
   get state(): EngineState {
@@ -90,6 +131,31 @@ export class Connection implements FrameHandler {
     return this.failure;
   }
 
+  /** The extensions in use as a Sec-WebSocket-Extensions value ('' for none), for `ws.extensions`. */
+  get extensions(): string {
+    return this.extensionsHeader;
+  }
+
+  /** The number of the latest `send`, `ping`, `pong` or `close` call (see `EngineSink.onWrite`). */
+  get sendCalls(): number {
+    return this.sender.calls;
+  }
+
+  /** Payload bytes sent but not yet written: waiting behind, or in, a deflate. */
+  get queuedBytes(): number {
+    return this.sender.queuedBytes;
+  }
+
+  /** True while zlib works for this connection: a frame inflates or frames wait behind a deflate. */
+  get busy(): boolean {
+    return this.inflating || this.sender.busy;
+  }
+
+  /** True while the engine holds more unread input than it wants: stop calling `receive`. */
+  get inputPaused(): boolean {
+    return this.decoder.heldBytes >= RECEIVE_HIGH_WATER;
+  }
+
   /** True once both Close frames have been exchanged (RFC 6455 §7.1.4 "cleanly"). */
   get closedCleanly(): boolean {
     return this.closeSent && this.peerCode !== 0 && this.failure === null;
@@ -97,13 +163,23 @@ export class Connection implements FrameHandler {
 
   // ---- input ----
 
-  /** Feeds bytes from the transport. Never throws on any input. */
-  receive(chunk: Buffer): void {
+  /**
+   * Feeds bytes from the transport. Never throws on any input. Returns false when the engine holds
+   * too much input while a message inflates (`inputPaused`): the transport stops reading until
+   * `onAsyncComplete` finds `inputPaused` false. The chunk is kept as is until decoded.
+   */
+  receive(chunk: Buffer): boolean {
     if (!this.closeReceived) this.decoder.push(chunk);
+    return !this.inputPaused;
   }
 
   /** The transport's input ended (TCP FIN or error). §7.1.5: without a Close frame the code is 1006. */
   receiveEof(): void {
+    if (this.inflating && !this.closeReceived) {
+      // Input that arrived before the end is decoded first, once the inflate comes back.
+      this.eofPending = true;
+      return;
+    }
     if (!this.closeReceived) {
       this.closeReceived = true;
       this.decoder.stop();
@@ -116,27 +192,32 @@ export class Connection implements FrameHandler {
 
   /**
    * Sends a data frame. `fin = false` starts or continues a fragmented message (§5.4);
-   * `binary` is read only on its first frame.
+   * `binary` and `options` are read only on its first frame. With permessage-deflate a message
+   * of at least `threshold` bytes is compressed unless `options.compress` is false; then `data`
+   * is read when zlib gets to it, so it must not change until its frame is written.
    */
-  send(data: Uint8Array | string, binary: boolean, fin = true): void {
+  send(data: Uint8Array | string, binary: boolean, fin = true, options?: SendOptions): void {
     this.assertCanSend();
-    const opcode = this.sendingFragmented
-      ? Opcode.Continuation
-      : binary
-        ? Opcode.Binary
-        : Opcode.Text;
+    let opcode: number = Opcode.Continuation;
+    let rsv = 0;
+    if (!this.sendingFragmented) {
+      opcode = binary ? Opcode.Binary : Opcode.Text;
+      this.sendingCompressed = this.shouldCompress(data, options);
+      // RFC 7692 §6: RSV1 on the first frame of a compressed message only.
+      if (this.sendingCompressed) rsv = RSV1;
+    }
     this.sendingFragmented = !fin;
-    this.writeFrame(opcode, data, fin);
+    this.sender.send(opcode, data, fin, rsv, this.sendingCompressed, ++this.sender.calls);
   }
 
   ping(data: Uint8Array | string = EMPTY): void {
     this.assertCanSend();
-    this.writeControl(Opcode.Ping, data);
+    this.writeControl(Opcode.Ping, data, true);
   }
 
   pong(data: Uint8Array | string = EMPTY): void {
     this.assertCanSend();
-    this.writeControl(Opcode.Pong, data);
+    this.writeControl(Opcode.Pong, data, true);
   }
 
   /**
@@ -160,7 +241,7 @@ export class Connection implements FrameHandler {
     }
     // Nothing is sent once 'closed' (after EOF, a failure or the peer's Close was echoed).
     if (this.closeSent || this.currentState === 'closed') return;
-    this.writeClose(code, reason);
+    this.writeClose(code, reason, ++this.sender.calls);
     this.setState(this.closeReceived ? 'closed' : 'closing');
   }
 
@@ -194,11 +275,19 @@ export class Connection implements FrameHandler {
       );
     }
     // §5.2: RSV bits are 0 unless an extension that defines them was negotiated.
-    if (rsv !== 0)
+    // permessage-deflate claims RSV1 (RFC 7692 §6), on the first frame of a data message only.
+    if (rsv !== 0 && (rsv !== RSV1 || this.codec === null))
       return this.reject(
         1002,
         'WS_ERR_UNEXPECTED_RSV',
         `reserved bits ${rsv.toString(2).padStart(3, '0')} set`,
+      );
+    // RFC 7692 §6: "An endpoint receiving such a frame MUST _Fail the WebSocket Connection_."
+    if (rsv !== 0 && (isControlOpcode(opcode) || opcode === Opcode.Continuation))
+      return this.reject(
+        1002,
+        'WS_ERR_UNEXPECTED_RSV',
+        `RSV1 set on a ${opcode === Opcode.Continuation ? 'continuation' : 'control'} frame`,
       );
     if (!isKnownOpcode(opcode))
       return this.reject(1002, 'WS_ERR_INVALID_OPCODE', `reserved opcode 0x${opcode.toString(16)}`);
@@ -230,11 +319,15 @@ export class Connection implements FrameHandler {
         );
       this.messageOpcode = opcode;
       this.messageLength = 0;
+      this.messageCompressed = rsv !== 0;
+      this.inflatedLength = 0;
       this.incrementalUtf8 = opcode === Opcode.Text && !fin;
       if (this.incrementalUtf8) this.utf8.reset();
     }
-    // The limit applies before any payload byte is buffered, across all fragments.
-    if (length > this.maxPayload - this.messageLength) {
+    // The limit applies before any payload byte is buffered, across all fragments; the inflated
+    // size of a compressed message is checked again as zlib produces it.
+    const limit = this.messageCompressed ? this.maxCompressedPayload : this.maxPayload;
+    if (length > limit - this.messageLength) {
       return this.reject(
         1009,
         'WS_ERR_MESSAGE_TOO_BIG',
@@ -251,12 +344,8 @@ export class Connection implements FrameHandler {
       this.controlLength += data.length;
       return;
     }
-    // §8.1: an invalid sequence fails as soon as the bytes that prove it arrive.
-    if (this.incrementalUtf8 && !this.utf8.push(data)) {
-      this.reject(1007, 'WS_ERR_INVALID_UTF8', 'invalid UTF-8 in a text message');
-      return;
-    }
-    this.parts.push(data);
+    if (this.messageCompressed) this.compressedFrame.push(data);
+    else this.acceptData(data);
   }
 
   onFrameEnd(): void {
@@ -271,15 +360,8 @@ export class Connection implements FrameHandler {
       else this.sink.onPong(payload);
       return;
     }
-    if (!this.frameFin) return;
-    const data = this.parts.take();
-    const text = this.messageOpcode === Opcode.Text;
-    this.messageOpcode = 0;
-    if (text && !(this.incrementalUtf8 ? this.utf8.complete : isValidUtf8(data))) {
-      this.reject(1007, 'WS_ERR_INVALID_UTF8', 'invalid UTF-8 in a text message');
-      return;
-    }
-    this.sink.onMessage(data, !text);
+    if (this.messageCompressed) this.inflateFrame(this.frameFin);
+    else if (this.frameFin) this.endMessage();
   }
 
   onHeaderError(kind: 'length-top-bit' | 'non-minimal-length'): void {
@@ -294,9 +376,92 @@ export class Connection implements FrameHandler {
 
   // ---- internals ----
 
+  /** Message bytes, as received or inflated. §8.1: invalid UTF-8 fails as soon as it is proved. */
+  private acceptData(data: Buffer): boolean {
+    if (this.incrementalUtf8 && !this.utf8.push(data)) {
+      return this.reject(1007, 'WS_ERR_INVALID_UTF8', 'invalid UTF-8 in a text message');
+    }
+    this.parts.push(data);
+    return true;
+  }
+
+  private endMessage(): void {
+    const data = this.parts.take();
+    const text = this.messageOpcode === Opcode.Text;
+    this.messageOpcode = 0;
+    if (text && !(this.incrementalUtf8 ? this.utf8.complete : isValidUtf8(data))) {
+      this.reject(1007, 'WS_ERR_INVALID_UTF8', 'invalid UTF-8 in a text message');
+      return;
+    }
+    this.sink.onMessage(data, !text);
+  }
+
+  /** RFC 7692 §7.2.2: hands one frame's payload to zlib and holds all input until it is back. */
+  private inflateFrame(fin: boolean): void {
+    this.inflating = true;
+    this.decoder.pause();
+    const limit = this.maxPayload - this.inflatedLength;
+    this.codec!.decompress(this.compressedFrame.take(), fin, limit, (result) =>
+      this.inflated(result, fin),
+    );
+  }
+
+  private inflated(result: InflateResult, fin: boolean): void {
+    this.inflating = false;
+    if (!result.ok) {
+      if (result.reason === 'too-big')
+        this.reject(
+          1009,
+          'WS_ERR_MESSAGE_TOO_BIG',
+          `message exceeds maxPayload (${this.maxPayload} bytes) once inflated`,
+        );
+      // RFC 7692 names no code for data that does not inflate; it is data inconsistent with
+      // the message's (compressed) type, RFC 6455 §7.4.1's 1007, as ws also answers.
+      else
+        this.reject(
+          1007,
+          'WS_ERR_INVALID_COMPRESSED_DATA',
+          `invalid compressed data: ${result.message}`,
+        );
+    } else {
+      let ok = true;
+      for (const chunk of result.data) {
+        this.inflatedLength += chunk.length;
+        if (!(ok = this.acceptData(chunk))) break;
+      }
+      if (ok && fin) this.endMessage();
+    }
+    this.decoder.resume();
+    if (this.eofPending && !this.inflating) {
+      this.eofPending = false;
+      this.receiveEof();
+    }
+    this.sink.onAsyncComplete?.();
+  }
+
+  /** Frames written from a deflate completion; the state change they held back can happen. */
+  private afterDeflate(error: string | null): void {
+    if (error !== null) this.fail(1011, `compression failed: ${error}`);
+    if (!this.sender.busy && this.pendingState !== null) {
+      const state = this.pendingState;
+      this.pendingState = null;
+      this.setState(state);
+    }
+    this.sink.onAsyncComplete?.();
+  }
+
+  /** Whether the message that starts now is compressed (RFC 7692 §6: the sender's choice). */
+  private shouldCompress(data: Uint8Array | string, options: SendOptions | undefined): boolean {
+    const codec = this.codec;
+    if (codec === null || options?.compress === false) return false;
+    if (codec.threshold === 0) return true;
+    const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    return size >= codec.threshold;
+  }
+
   /** §5.5.2: answer a ping with a pong of the same payload, while the connection is open. */
   private receivePing(payload: Buffer): void {
-    if (this.autoPong && !this.closeSent) this.writeControl(Opcode.Pong, payload);
+    if (this.autoPong && !this.closeSent) this.writeControl(Opcode.Pong, payload, false);
     this.sink.onPing(payload);
   }
 
@@ -328,7 +493,7 @@ export class Connection implements FrameHandler {
     this.peerReason = reason;
     this.decoder.stop();
     this.parts.reset();
-    if (!this.closeSent) this.writeClose(code === 1005 ? undefined : code, reason);
+    if (!this.closeSent) this.writeClose(code === 1005 ? undefined : code, reason, undefined);
     this.sink.onPeerClose(code, reason);
     this.setState('closed');
   }
@@ -345,8 +510,16 @@ export class Connection implements FrameHandler {
     this.failure = error;
     this.decoder.stop();
     this.parts.reset();
+    this.compressedFrame.reset();
     this.closeReceived = true;
-    if (!this.closeSent) this.writeClose(error.closeCode, '');
+    if (this.codec !== null) {
+      // §7.1.7: nothing more is read or sent but the Close frame: abandon zlib work.
+      this.codec.close();
+      this.inflating = false;
+      this.eofPending = false;
+      this.sender.dropData();
+    }
+    if (!this.closeSent) this.writeClose(error.closeCode, '', undefined);
     this.sink.onError(error);
     this.setState('closed');
   }
@@ -357,7 +530,8 @@ export class Connection implements FrameHandler {
     }
   }
 
-  private writeControl(opcode: number, data: Uint8Array | string): void {
+  /** `byCaller`: a `ping` or `pong` call, which gets a call number (see `EngineSink.onWrite`). */
+  private writeControl(opcode: number, data: Uint8Array | string, byCaller: boolean): void {
     const length = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
     if (length > 125) {
       throw new UsageError(
@@ -365,10 +539,10 @@ export class Connection implements FrameHandler {
         `control frame payload of ${length} bytes, over 125`,
       );
     }
-    this.writeFrame(opcode, data, true);
+    this.sender.send(opcode, data, true, 0, false, byCaller ? ++this.sender.calls : undefined);
   }
 
-  private writeClose(code: number | undefined, reason: string): void {
+  private writeClose(code: number | undefined, reason: string, call: number | undefined): void {
     this.closeSent = true;
     let payload = EMPTY;
     if (code !== undefined) {
@@ -376,18 +550,19 @@ export class Connection implements FrameHandler {
       payload.writeUInt16BE(code, 0);
       payload.write(reason, 2);
     }
-    this.writeFrame(Opcode.Close, payload, true);
+    this.sender.send(Opcode.Close, payload, true, 0, false, call);
   }
 
-  private writeFrame(opcode: number, data: Uint8Array | string, fin: boolean): void {
-    const frame = encodeFrame(opcode, data, { fin, rsv: 0, mask: this.mask });
-    this.sink.onWrite(frame[0]!);
-    if (frame.length > 1) this.sink.onWrite(frame[1]!);
-  }
-
+  /** A change waits while frames are queued behind a deflate: `closed` lets the TCP end. */
   private setState(state: EngineState): void {
     if (this.currentState === state || this.currentState === 'closed') return;
+    if (this.sender.busy) {
+      if (this.pendingState !== 'closed') this.pendingState = state;
+      return;
+    }
     this.currentState = state;
+    this.pendingState = null;
+    if (state === 'closed') this.codec?.close();
     this.sink.onState(state);
   }
 }

@@ -38,12 +38,49 @@ export class FrameDecoder {
   private remaining = 0;
   /** Payload bytes of the current frame already unmasked (the mask phase). */
   private consumed = 0;
+  /** Set by `pause`: input is held, in order, until `resume`. */
+  private pausedFlag = false;
+  private held: Buffer[] = [];
+  private heldLength = 0;
 
   constructor(private readonly handler: FrameHandler) {}
 
   /** Drops all further input (after a close or a failure). */
   stop(): void {
     this.state = State.Stopped;
+    this.held = [];
+    this.heldLength = 0;
+  }
+
+  /**
+   * Holds all further input, from the end of the frame that just ended, until `resume` (while
+   * an extension transforms that frame asynchronously). Called from `onFrameEnd`.
+   */
+  pause(): void {
+    this.pausedFlag = true;
+  }
+
+  /** Decodes the held input; stops again if a handler pauses. */
+  resume(): void {
+    this.pausedFlag = false;
+    while (!this.pausedFlag && this.held.length > 0 && this.state !== State.Stopped) {
+      const chunk = this.held.shift()!;
+      this.heldLength -= chunk.length;
+      const rest = this.decode(chunk);
+      if (rest !== null) {
+        this.held.unshift(rest);
+        this.heldLength += rest.length;
+      }
+    }
+  }
+
+  get paused(): boolean {
+    return this.pausedFlag;
+  }
+
+  /** Bytes of input held while paused. */
+  get heldBytes(): number {
+    return this.heldLength;
   }
 
   get stopped(): boolean {
@@ -56,25 +93,37 @@ export class FrameDecoder {
   }
 
   push(chunk: Buffer): void {
+    if (this.state === State.Stopped) return;
+    const rest = this.pausedFlag ? chunk : this.decode(chunk);
+    if (rest !== null && rest.length > 0) {
+      this.held.push(rest);
+      this.heldLength += rest.length;
+    }
+  }
+
+  /** Decodes `chunk`; returns the part left undecoded because a handler paused, else null. */
+  private decode(chunk: Buffer): Buffer | null {
     const end = chunk.length;
     let pos = 0;
     while (pos < end) {
+      if (this.pausedFlag) return chunk.subarray(pos);
       if (this.state === State.Header) {
         pos = this.readHeader(chunk, pos, end);
-        if (pos < 0) return;
+        if (pos < 0) return null;
       } else if (this.state === State.Payload) {
         const n = Math.min(this.remaining, end - pos);
         if (this.masked) applyMask(chunk, pos, pos + n, this.maskKey, this.consumed);
         this.remaining -= n;
         this.consumed += n;
         this.handler.onFrameData(chunk.subarray(pos, pos + n));
-        if (this.stopped) return;
+        if (this.stopped) return null;
         pos += n;
         if (this.remaining === 0) this.endFrame();
       } else {
-        return;
+        return null;
       }
     }
+    return null;
   }
 
   /** Parses a header at `chunk[pos]`; returns the position after it, or -1 if more bytes are needed or decoding stopped. */

@@ -1,3 +1,4 @@
+import type { NegotiatedDeflate } from '../extensions/permessage-deflate.js';
 import type { ProtocolError } from './errors.js';
 
 export type Role = 'client' | 'server';
@@ -12,8 +13,13 @@ export type EngineState = 'open' | 'closing' | 'closed';
 
 /** Where the engine delivers events and bytes. One object for the connection's lifetime. */
 export interface EngineSink {
-  /** Bytes to write to the transport, in order. */
-  onWrite(data: Buffer): void;
+  /**
+   * Bytes to write to the transport, in order. On the last buffer of a `send`, `ping`, `pong` or
+   * `close` call, `call` is that call's number (`Connection.sendCalls` right after the call), so
+   * a transport can complete a per-call callback even when the bytes come later (a message held
+   * behind one being compressed); it is absent on frames the engine sends by itself.
+   */
+  onWrite(data: Buffer, call?: number): void;
   /** A complete message; for text (`binary` false) the bytes are valid UTF-8. */
   onMessage(data: Buffer, binary: boolean): void;
   /** A ping; the engine has already answered it unless `autoPong` is off. */
@@ -24,17 +30,45 @@ export interface EngineSink {
   /** The peer broke the protocol; a Close frame with `error.closeCode` has been written. */
   onError(error: ProtocolError): void;
   onState(state: EngineState): void;
+  /**
+   * Optional. The engine made the calls above from a zlib completion (a message inflated or
+   * deflated, RFC 7692), not from within a call into it: a transport writes out what it holds,
+   * and reads again if it stopped because `receive` returned false and `inputPaused` is now false.
+   * Never called on a connection without permessage-deflate.
+   */
+  onAsyncComplete?(): void;
+}
+
+/** Options of one `Connection.send` call. */
+export interface SendOptions {
+  /**
+   * With permessage-deflate: false sends the message uncompressed. Read on the first frame of a
+   * message; its other frames follow it. Default true (above the threshold).
+   */
+  readonly compress?: boolean;
+}
+
+/** Extensions negotiated in the opening handshake; each claims the RSV bits it defines. */
+export interface EngineExtensions {
+  /** permessage-deflate (RFC 7692), as `acceptDeflateOffer` or `acceptDeflateResponse` gave it; claims RSV1. */
+  readonly deflate?: NegotiatedDeflate;
 }
 
 export interface EngineOptions {
   role: Role;
   /**
    * Largest message accepted, in bytes, across all its fragments; a larger one fails the
-   * connection with 1009 before any of its payload is buffered. Default 100 MiB.
+   * connection with 1009 before any of its payload is buffered. For a compressed message it is
+   * the inflated size, and inflation stops as soon as it is exceeded. Default 100 MiB.
    */
   maxPayload?: number;
   /** Answer pings automatically (RFC 6455 §5.5.2). Default true. */
   autoPong?: boolean;
+  /**
+   * Extensions in use (RFC 6455 §9). None by default: every RSV bit fails the connection and all
+   * events are delivered synchronously from the call that caused them.
+   */
+  extensions?: EngineExtensions;
 }
 
 /** One event as the test sink records it: the engine's output as a discriminated union. */

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { Connection } from '../protocol/connection.js';
 import type { ProtocolError } from '../protocol/errors.js';
-import type { EngineOptions, EngineSink, EngineState } from '../protocol/types.js';
+import type { EngineOptions, EngineSink, EngineState, SendOptions } from '../protocol/types.js';
 
 /** What a shell (the server's socket, the client facade) hears from its transport. */
 export interface TransportHandler {
@@ -34,6 +34,11 @@ const DEFAULT_CLOSE_TIMEOUT = 30_000;
  * Binds a socket to the engine: the only place where bytes meet a socket and where close
  * timers live. Writes made in one turn of the event loop are corked together and leave in one
  * writev; a callback given to `send` runs when its last byte has been handed to the kernel.
+ *
+ * With permessage-deflate the engine also writes and reports from zlib completions
+ * (`onAsyncComplete`): the transport then writes what it holds, stops reading while the engine
+ * holds too much input, and reports the end of the connection only after the messages that
+ * arrived before it.
  */
 export class SocketTransport implements EngineSink {
   readonly engine: Connection;
@@ -43,8 +48,17 @@ export class SocketTransport implements EngineSink {
   private timer: NodeJS.Timeout | null = null;
   /** The last buffer the engine produced, held so that a send callback can ride on it. */
   private held: Buffer | null = null;
+  private heldCallback: WriteCallback | undefined = undefined;
+  /** Send callbacks by the engine's call number, until that call's last buffer is written. */
+  private readonly callbacks = new Map<number, WriteCallback>();
   private corked = false;
   private finished = false;
+  /** Reading stopped because the engine holds too much input (while it inflates). */
+  private enginePaused = false;
+  private userPaused = false;
+  /** Input ended, or the socket closed, while the engine was still busy with zlib. */
+  private endPending = false;
+  private closePending = false;
   private socketError: Error | null = null;
   private readonly uncork = (): void => {
     this.corked = false;
@@ -66,25 +80,35 @@ export class SocketTransport implements EngineSink {
     if (head !== undefined && head.length > 0) this.receive(head);
   }
 
-  /** Bytes queued in user space and not yet handed to the kernel. */
+  /** Bytes queued in user space and not yet handed to the kernel (or waiting to be compressed). */
   get bufferedAmount(): number {
-    return this.socket.writableLength + (this.held === null ? 0 : this.held.length);
+    return (
+      this.socket.writableLength +
+      (this.held === null ? 0 : this.held.length) +
+      this.engine.queuedBytes
+    );
   }
 
   /** Sends one data frame; see Connection.send. Throws UsageError once closing. */
-  send(data: Uint8Array | string, binary: boolean, fin: boolean, cb?: WriteCallback): boolean {
-    this.engine.send(data, binary, fin);
-    return this.flush(cb);
+  send(
+    data: Uint8Array | string,
+    binary: boolean,
+    fin: boolean,
+    cb?: WriteCallback,
+    options?: SendOptions,
+  ): boolean {
+    this.call(cb, () => this.engine.send(data, binary, fin, options));
+    return this.flush();
   }
 
   ping(data?: Uint8Array | string, cb?: WriteCallback): void {
-    this.engine.ping(data);
-    this.flush(cb);
+    this.call(cb, () => this.engine.ping(data));
+    this.flush();
   }
 
   pong(data?: Uint8Array | string, cb?: WriteCallback): void {
-    this.engine.pong(data);
-    this.flush(cb);
+    this.call(cb, () => this.engine.pong(data));
+    this.flush();
   }
 
   close(code?: number, reason?: string): void {
@@ -105,18 +129,25 @@ export class SocketTransport implements EngineSink {
   }
 
   pause(): void {
+    this.userPaused = true;
     this.socket.pause();
   }
 
   resume(): void {
-    this.socket.resume();
+    this.userPaused = false;
+    if (!this.enginePaused) this.socket.resume();
   }
 
   // ---- EngineSink ----
 
-  onWrite(data: Buffer): void {
-    if (this.held !== null) this.writeOut(this.held);
+  onWrite(data: Buffer, call?: number): void {
+    if (this.held !== null) this.writeOut(this.held, this.heldCallback);
     this.held = data;
+    this.heldCallback = undefined;
+    if (call !== undefined && this.callbacks.size > 0) {
+      this.heldCallback = this.callbacks.get(call);
+      this.callbacks.delete(call);
+    }
   }
 
   onMessage(data: Buffer, binary: boolean): void {
@@ -147,6 +178,8 @@ export class SocketTransport implements EngineSink {
       // RFC 6455 §7.1.2: wait a while for the peer's Close frame.
       this.startTimer();
     } else if (state === 'closed') {
+      // A failure drops the input the engine held: read the peer's end of the connection.
+      this.readIfDrained();
       // RFC 6455 §7.1.1: the server closes the TCP connection first; a client that failed the
       // connection closes it too, and otherwise waits for the server, within the timeout.
       if (this.engine.role === 'server' || this.engine.error !== null) this.socket.end();
@@ -154,22 +187,55 @@ export class SocketTransport implements EngineSink {
     }
   }
 
+  onAsyncComplete(): void {
+    this.readIfDrained();
+    this.flush();
+    if (this.engine.busy) return;
+    if (this.endPending) this.endOutput();
+    if (this.closePending) this.finish();
+  }
+
   // ---- internals ----
 
   private receive(chunk: Buffer): void {
-    this.engine.receive(chunk);
+    if (!this.engine.receive(chunk) && !this.enginePaused) {
+      this.enginePaused = true;
+      this.socket.pause();
+    }
     this.flush();
   }
 
-  /** Writes the held buffer, with `cb` on it (or on an empty write when nothing is held). */
-  private flush(cb?: WriteCallback): boolean {
-    const held = this.held;
-    if (held === null) {
-      if (cb !== undefined)
-        process.nextTick(cb, this.socket.destroyed ? new Error('socket closed') : null);
-      return !this.socket.writableNeedDrain;
+  /** Reads again once the engine no longer holds too much input. */
+  private readIfDrained(): void {
+    if (this.enginePaused && !this.engine.inputPaused) {
+      this.enginePaused = false;
+      if (!this.userPaused) this.socket.resume();
     }
+  }
+
+  /** Runs one engine call, with `cb` waiting for that call's last buffer (`onWrite`'s `call`). */
+  private call(cb: WriteCallback | undefined, send: () => void): void {
+    if (cb === undefined) {
+      send();
+      return;
+    }
+    const call = this.engine.sendCalls + 1;
+    this.callbacks.set(call, cb);
+    try {
+      send();
+    } catch (error) {
+      this.callbacks.delete(call);
+      throw error;
+    }
+  }
+
+  /** Writes the held buffer, with the callback that rides on it. */
+  private flush(): boolean {
+    const held = this.held;
+    if (held === null) return !this.socket.writableNeedDrain;
+    const cb = this.heldCallback;
     this.held = null;
+    this.heldCallback = undefined;
     return this.writeOut(held, cb);
   }
 
@@ -195,6 +261,13 @@ export class SocketTransport implements EngineSink {
   private onEnd(): void {
     this.engine.receiveEof();
     this.flush();
+    // Frames still being compressed go out before our FIN.
+    if (this.engine.busy) this.endPending = true;
+    else this.endOutput();
+  }
+
+  private endOutput(): void {
+    this.endPending = false;
     if (!this.socket.writableEnded) this.socket.end();
   }
 
@@ -206,9 +279,21 @@ export class SocketTransport implements EngineSink {
 
   private onSocketClose(): void {
     if (this.finished) return;
-    this.finished = true;
-    if (this.timer !== null) clearTimeout(this.timer);
     this.engine.receiveEof();
+    // Messages that arrived before the end are still inflating: they are reported first.
+    if (this.engine.busy) this.closePending = true;
+    else this.finish();
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.closePending = false;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.flush(); // fails the callback of a buffer still held
+    // Calls whose bytes were never written (dropped when the connection failed).
+    for (const cb of this.callbacks.values()) process.nextTick(cb, new Error('socket closed'));
+    this.callbacks.clear();
     if (this.socketError !== null && this.engine.error === null && !this.engine.closedCleanly) {
       this.handler.onError(this.socketError);
     }

@@ -1,0 +1,123 @@
+import type { DeflateCodec, DeflateResult } from '../extensions/deflate-codec.js';
+import { encodeFrame } from './frame-encoder.js';
+import { isControlOpcode } from './opcodes.js';
+import type { EngineSink } from './types.js';
+
+/** RFC 7692 §6: the "Per-Message Compressed" bit, RSV1, as a 3-bit RSV value. */
+export const RSV1 = 0b100;
+
+interface PendingFrame {
+  readonly opcode: number;
+  readonly data: Uint8Array | string;
+  readonly size: number;
+  readonly fin: boolean;
+  /** The payload goes through the compressor first. */
+  readonly compress: boolean;
+  readonly rsv: number;
+  readonly call: number | undefined;
+}
+
+/**
+ * Writes the engine's frames to its sink, in order. A frame whose payload is compressed goes to
+ * zlib asynchronously; it and every frame sent after it, control frames included, wait in a
+ * queue until it is written, so frames leave in the order they were sent (RFC 6455 §5.4: the
+ * frames of a message, and messages, must not be reordered). Without a frame to compress the
+ * queue stays empty and every frame is written from the call that sent it.
+ */
+export class FrameSender {
+  /** The number of the latest caller's send, ping, pong or close (see `EngineSink.onWrite`). */
+  calls = 0;
+  private readonly queue: PendingFrame[] = [];
+  private queued = 0;
+
+  constructor(
+    private readonly sink: EngineSink,
+    private readonly mask: boolean,
+    private readonly codec: DeflateCodec | null,
+    /** Called after frames were written from a zlib completion; `error` when zlib failed. */
+    private readonly afterDeflate: (error: string | null) => void,
+  ) {}
+
+  /** True while frames wait behind one being compressed. */
+  get busy(): boolean {
+    return this.queue.length > 0;
+  }
+
+  /** Payload bytes waiting to be compressed or written. */
+  get queuedBytes(): number {
+    return this.queued;
+  }
+
+  /** Writes one frame, or queues it behind those being compressed. */
+  send(
+    opcode: number,
+    data: Uint8Array | string,
+    fin: boolean,
+    rsv: number,
+    compress: boolean,
+    call: number | undefined,
+  ): void {
+    if (this.queue.length === 0 && !compress) {
+      this.write(opcode, data, fin, rsv, call);
+      return;
+    }
+    const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    this.queue.push({ opcode, data, size, fin, compress, rsv, call });
+    this.queued += size;
+    if (this.queue.length === 1) this.pump();
+  }
+
+  /**
+   * Drops the data frames waiting (and the one being compressed: the caller has closed the
+   * codec) and writes the control frames among them, in order. Used when the connection fails
+   * (RFC 6455 §7.1.7): nothing but the Close frame and what came before it goes out.
+   */
+  dropData(): void {
+    const control = this.queue.filter((frame) => isControlOpcode(frame.opcode));
+    this.queue.length = 0;
+    this.queued = 0;
+    for (const frame of control) this.write(frame.opcode, frame.data, frame.fin, 0, frame.call);
+  }
+
+  /** Writes queued frames up to the next one to compress, which it hands to zlib. */
+  private pump(): void {
+    while (this.queue.length > 0) {
+      const frame = this.queue[0]!;
+      if (frame.compress) {
+        this.codec!.compress(frame.data, frame.fin, (result) => this.deflated(frame, result));
+        return;
+      }
+      this.queue.shift();
+      this.queued -= frame.size;
+      this.write(frame.opcode, frame.data, frame.fin, frame.rsv, frame.call);
+    }
+  }
+
+  private deflated(frame: PendingFrame, result: DeflateResult): void {
+    if (this.queue[0] !== frame) return; // dropped meanwhile
+    this.queue.shift();
+    this.queued -= frame.size;
+    // On failure the connection fails, which drops the data frames still waiting.
+    if (result.ok) {
+      this.write(frame.opcode, result.data, frame.fin, frame.rsv, frame.call);
+      this.pump();
+    }
+    this.afterDeflate(result.ok ? null : result.message);
+  }
+
+  private write(
+    opcode: number,
+    data: Uint8Array | string,
+    fin: boolean,
+    rsv: number,
+    call: number | undefined,
+  ): void {
+    const frame = encodeFrame(opcode, data, { fin, rsv, mask: this.mask });
+    if (frame.length > 1) {
+      this.sink.onWrite(frame[0]!);
+      this.sink.onWrite(frame[1]!, call);
+    } else {
+      this.sink.onWrite(frame[0]!, call);
+    }
+  }
+}
