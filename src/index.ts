@@ -20,3 +20,4 @@ export {
   UsageError,
   type UsageErrorCode,
 } from './protocol/index.js';
+export * from './server/index.js';
