@@ -23,9 +23,12 @@ export type VerifyClientDone = (
   headers?: Record<string, string>,
 ) => void;
 
-export type VerifyClient =
-  | ((info: VerifyClientInfo) => boolean)
-  | ((info: VerifyClientInfo, done: VerifyClientDone) => void);
+/**
+ * ws's `verifyClient`, in either form: synchronous, `(info) => boolean`; or with a callback,
+ * `(info, done) => void`, told apart (as ws does) by the number of parameters it declares.
+ * One signature for both, so that an inline function's parameters are typed.
+ */
+export type VerifyClient = (info: VerifyClientInfo, done: VerifyClientDone) => unknown;
 
 /** What a socket does when a send would take `bufferedAmount` past `maxBufferedAmount`. */
 export type BackpressurePolicy = 'close' | 'drop';

@@ -20,14 +20,17 @@ import {
 } from './event-target.js';
 import { Liveness, now, type Watched } from './heartbeat.js';
 import type { BackpressurePolicy } from './options.js';
+import {
+  type BinaryType,
+  byteLength,
+  type RawData,
+  type SendCallback,
+  type SendData,
+  toBinaryType,
+  toPayload,
+} from './payload.js';
 
-/** How binary messages are delivered, as in ws. Text messages are always a Buffer. */
-export type BinaryType = 'nodebuffer' | 'arraybuffer' | 'fragments';
-/** A received message: a Buffer, an ArrayBuffer or an array of Buffers, per `binaryType`. */
-export type RawData = Buffer | ArrayBuffer | Buffer[];
-/** What `send` accepts. A number is sent as its decimal text, as ws does. */
-export type SendData = string | ArrayBufferLike | ArrayBufferView | number;
-export type SendCallback = (error?: Error | null) => void;
+export type { BinaryType, RawData, SendCallback, SendData };
 
 export interface SendOptions {
   /** Send a binary frame. Default: true unless `data` is a string (or a number). */
@@ -66,6 +69,11 @@ export interface SocketContext {
   release(socket: object): void;
 }
 
+/** The value of an `on<type>` attribute. */
+type Handler<K extends keyof WsEventMap<ServerWebSocket>> =
+  | ((event: WsEventMap<ServerWebSocket>[K]) => void)
+  | null;
+
 const CONNECTING = 0;
 const OPEN = 1;
 const CLOSING = 2;
@@ -74,30 +82,6 @@ const STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'] as const;
 
 function rethrow(error: unknown): never {
   throw error;
-}
-
-function toPayload(data: SendData): Uint8Array | string {
-  if (typeof data === 'string') return data;
-  if (typeof data === 'number') return String(data);
-  if (data instanceof Uint8Array) return data;
-  if (ArrayBuffer.isView(data))
-    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (data instanceof ArrayBuffer || data instanceof SharedArrayBuffer) return new Uint8Array(data);
-  throw new TypeError('data must be a string, a Buffer, an ArrayBuffer or an ArrayBufferView');
-}
-
-function byteLength(payload: Uint8Array | string): number {
-  return typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
-}
-
-function toBinaryType(data: Buffer, type: BinaryType): RawData {
-  if (type === 'nodebuffer') return data;
-  if (type === 'fragments') return [data];
-  const { buffer, byteOffset, byteLength: length } = data;
-  // A message that owns its whole ArrayBuffer is handed over as is; a view is copied out.
-  return byteOffset === 0 && length === buffer.byteLength && buffer instanceof ArrayBuffer
-    ? buffer
-    : (buffer as ArrayBuffer).slice(byteOffset, byteOffset + length);
 }
 
 /**
@@ -282,51 +266,43 @@ export class ServerWebSocket<Data = unknown>
 
   // ---- EventTarget-style API (ws's shim) ----
 
-  addEventListener<K extends keyof WsEventMap<ServerWebSocket<Data>>>(
+  addEventListener<K extends keyof WsEventMap<ServerWebSocket>>(
     type: K,
-    listener: WsEventListener<WsEventMap<ServerWebSocket<Data>>[K]>,
+    listener: WsEventListener<WsEventMap<ServerWebSocket>[K]>,
     options?: WsEventListenerOptions,
   ): void {
     addListener(this.shim(), type, listener as WsEventListener<never>, options);
   }
 
-  removeEventListener<K extends keyof WsEventMap<ServerWebSocket<Data>>>(
+  removeEventListener<K extends keyof WsEventMap<ServerWebSocket>>(
     type: K,
-    listener: WsEventListener<WsEventMap<ServerWebSocket<Data>>[K]>,
+    listener: WsEventListener<WsEventMap<ServerWebSocket>[K]>,
   ): void {
     removeListener(this.shim(), type, listener as WsEventListener<never>);
   }
 
-  get onopen(): ((event: WsEventMap<ServerWebSocket<Data>>['open']) => void) | null {
-    return getAttribute(this.shim(), 'open') as
-      | ((event: WsEventMap<ServerWebSocket<Data>>['open']) => void)
-      | null;
+  get onopen(): Handler<'open'> {
+    return getAttribute(this.shim(), 'open') as Handler<'open'>;
   }
-  set onopen(value: ((event: WsEventMap<ServerWebSocket<Data>>['open']) => void) | null) {
+  set onopen(value: Handler<'open'>) {
     setAttribute(this.shim(), 'open', value);
   }
-  get onmessage(): ((event: WsEventMap<ServerWebSocket<Data>>['message']) => void) | null {
-    return getAttribute(this.shim(), 'message') as
-      | ((event: WsEventMap<ServerWebSocket<Data>>['message']) => void)
-      | null;
+  get onmessage(): Handler<'message'> {
+    return getAttribute(this.shim(), 'message') as Handler<'message'>;
   }
-  set onmessage(value: ((event: WsEventMap<ServerWebSocket<Data>>['message']) => void) | null) {
+  set onmessage(value: Handler<'message'>) {
     setAttribute(this.shim(), 'message', value);
   }
-  get onclose(): ((event: WsEventMap<ServerWebSocket<Data>>['close']) => void) | null {
-    return getAttribute(this.shim(), 'close') as
-      | ((event: WsEventMap<ServerWebSocket<Data>>['close']) => void)
-      | null;
+  get onclose(): Handler<'close'> {
+    return getAttribute(this.shim(), 'close') as Handler<'close'>;
   }
-  set onclose(value: ((event: WsEventMap<ServerWebSocket<Data>>['close']) => void) | null) {
+  set onclose(value: Handler<'close'>) {
     setAttribute(this.shim(), 'close', value);
   }
-  get onerror(): ((event: WsEventMap<ServerWebSocket<Data>>['error']) => void) | null {
-    return getAttribute(this.shim(), 'error') as
-      | ((event: WsEventMap<ServerWebSocket<Data>>['error']) => void)
-      | null;
+  get onerror(): Handler<'error'> {
+    return getAttribute(this.shim(), 'error') as Handler<'error'>;
   }
-  set onerror(value: ((event: WsEventMap<ServerWebSocket<Data>>['error']) => void) | null) {
+  set onerror(value: Handler<'error'>) {
     setAttribute(this.shim(), 'error', value);
   }
 
