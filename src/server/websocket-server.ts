@@ -244,6 +244,7 @@ export class WebSocketServer<Data = undefined> extends EventEmitter<WebSocketSer
   private async shutdown(options: ServerCloseOptions): Promise<void> {
     this.state = 'closing';
     const httpServer = this.httpServer;
+    this.httpServer = null; // address() is null from now on, as in ws.
     if (httpServer !== null) {
       detach(httpServer, this.route);
       httpServer.removeListener('listening', this.forwardListening);

@@ -130,6 +130,7 @@ describe('on an HTTP server (server)', () => {
     await closed(client);
     await shut(wss);
     assert.ok(server.listening, 'the HTTP server is the caller’s to close');
+    assert.equal(wss.address(), null);
     await stop(server);
   });
 

@@ -266,6 +266,33 @@ describe('state and options', () => {
     await shut(wss);
   });
 
+  test('autoPong: false leaves pings to the application', T, async () => {
+    const { wss, url } = await listen({ autoPong: false });
+    const accepted = nextConnection(wss);
+    const client = await connect(url);
+    const socket = await accepted;
+    let pongs = 0;
+    client.on('pong', () => pongs++);
+    const ping = once(socket, 'ping');
+    client.ping('p1');
+    await ping;
+    // Nothing answered it; the application answers the next one itself.
+    socket.once('ping', (data) => socket.pong(data));
+    const pong = once(client, 'pong');
+    client.ping('p2');
+    assert.equal(String((await pong)[0]), 'p2');
+    assert.equal(pongs, 1);
+    await shut(wss);
+  });
+
+  test('clientTracking: false is accepted; clients is still kept', T, async () => {
+    const { wss, url } = await listen({ clientTracking: false });
+    const client = await connect(url);
+    assert.equal(wss.clients.size, 1);
+    client.terminate();
+    await shut(wss);
+  });
+
   test('pause stops message events until resume', T, async () => {
     const { wss, client, socket } = await pair();
     const got: string[] = [];
