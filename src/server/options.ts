@@ -54,15 +54,18 @@ export interface PerMessageDeflateOptions {
  * `Data` is what `authenticate` resolves to; it becomes `socket.data`.
  */
 export interface WebSocketServerOptions<Data = undefined> {
-  /** Create an HTTP server listening on this port (0 picks a free one). */
+  /** Create an HTTP server listening on this port (0 picks a free one). Default: none. */
   port?: number;
   /** With `port`: the address to listen on. Default: all interfaces, as `net.Server#listen`. */
   host?: string;
   /** With `port`: the listen backlog. Default: Node's (511). */
   backlog?: number;
-  /** Attach to this HTTP or HTTPS server (for `wss://`); several servers may share it by `path`. */
+  /**
+   * Attach to this HTTP or HTTPS server (for `wss://`); several servers may share it by `path`.
+   * Default: none.
+   */
   server?: HttpServer | HttpsServer;
-  /** No HTTP server: call `handleUpgrade` yourself. */
+  /** No HTTP server: call `handleUpgrade` yourself. Default false. */
   noServer?: boolean;
   /**
    * Accept only upgrades to this path (the request URL without its query). Other paths are left

@@ -144,7 +144,8 @@ export class WebSocketServer<Data = undefined> extends EventEmitter<WebSocketSer
 
   /**
    * Completes (or refuses) the handshake for an `'upgrade'` event of an HTTP server; `callback`
-   * receives the socket (it does not emit `'connection'`, as in ws). Never throws.
+   * receives the socket (it does not emit `'connection'`, as in ws). Never throws on bad input:
+   * every failure is an HTTP response.
    */
   handleUpgrade(
     request: IncomingMessage,
@@ -220,8 +221,11 @@ export class WebSocketServer<Data = undefined> extends EventEmitter<WebSocketSer
       emitHeaders: (headers, request) => this.emit('headers', headers, request),
       emitClientError: (error, socket, request) =>
         this.emit('wsClientError', error, socket, request),
+      // Emitted on the next tick: with no 'error' listener it is thrown there, as an uncaught
+      // exception, never out of handleUpgrade or a promise chain of ours.
       reportError: (error) => {
-        this.emit('error', error instanceof Error ? error : new Error(String(error)));
+        const reported = error instanceof Error ? error : new Error(String(error));
+        process.nextTick(() => this.emit('error', reported));
       },
       adopt: (socket) => {
         this.sockets.add(socket);
