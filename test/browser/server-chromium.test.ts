@@ -3,18 +3,14 @@
 // closes with a code and reason that both sides see.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
 import type { ServerWebSocket } from '../../src/server/index.js';
+import { launchChromium, skipWithoutChromium } from '../helpers/chromium.js';
 import { listen, nextEvent } from '../helpers/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM)
-  ? undefined
-  : `${CHROMIUM} is absent: install Debian's chromium (npm test does, as root)`;
+const skip = skipWithoutChromium || undefined;
 
 // The page's script: plain browser WebSocket API, results left on window for the test to read.
 const PAGE = `<!doctype html><meta charset="utf-8"><title>wskit</title><script>
@@ -62,19 +58,7 @@ test('Chromium talks to the server: text, binary, close code and reason', {
       });
     },
   );
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const pageUrl = `http://127.0.0.1:${(pages.address() as AddressInfo).port}/#${url}`;
