@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// The main job: builds wskit if needed, then serves the try-it page and a WebSocket echo on
-// http://127.0.0.1:8080 (PORT and HOST override). Ctrl-C closes every client with 1001.
-import { spawnSync } from 'node:child_process';
+// The main job: builds wskit if needed, then runs `wskit serve`: the try-it page and a WebSocket
+// echo on http://127.0.0.1:8080 (PORT and HOST override). Ctrl-C closes every client with 1001.
+// Other options go to `wskit serve`: npm start -- --mode broadcast
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -15,27 +16,17 @@ function run(cmd, args) {
 if (!existsSync('node_modules/.package-lock.json')) run('npm', ['ci', '--no-audit', '--no-fund']);
 run('npm', ['run', '--silent', 'build']);
 
-const { WebSocketServer } = await import('../dist/index.js');
-const { createPageHandler } = await import('../dist/cli/static-page.js');
+const args = ['dist/cli/main.js', 'serve'];
+if (process.env.PORT) args.push('--port', process.env.PORT);
+if (process.env.HOST) args.push('--host', process.env.HOST);
+args.push(...process.argv.slice(2));
 
-const port = Number(process.env.PORT ?? 8080);
-const host = process.env.HOST ?? '127.0.0.1';
-const page = createPageHandler({ wsPath: '/' });
-const http = createServer((req, res) => {
-  if (!page(req, res)) {
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
-  }
-});
-const wss = new WebSocketServer({ server: http });
-wss.on('connection', (socket) => {
-  socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
-});
-http.listen(port, host, () => {
-  console.log(
-    `wskit echo server: open http://${host}:${port}/ (WebSocket at ws://${host}:${port}/)`,
-  );
-});
-process.once('SIGINT', () => {
-  console.log('\nclosing: 1001 to every client');
-  wss.close(() => http.close(() => process.exit(0)));
+// In its own process group, so that a Ctrl-C reaches wskit once, passed on from here (a second
+// Ctrl-C would cut its graceful shutdown short).
+const child = spawn(process.execPath, args, { stdio: 'inherit', detached: true });
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => child.kill(signal));
+}
+child.on('exit', (code, signal) => {
+  process.exit(code ?? 128 + (constants.signals[signal] ?? 0));
 });
