@@ -41,6 +41,7 @@ export {
   UsageError,
   type UsageErrorCode,
 } from './protocol/index.js';
+export * from './pubsub/index.js';
 export * from './server/index.js';
 export { CloseEvent, type CloseEventInit, MessageEvent } from './whatwg/events.js';
 export { type BinaryType, WebSocket, type WebSocketEventMap } from './whatwg/websocket.js';

@@ -210,6 +210,23 @@ export class Connection implements FrameHandler {
     this.sender.send(opcode, data, fin, rsv, this.sendingCompressed, ++this.sender.calls);
   }
 
+  /**
+   * Writes a data frame that was encoded elsewhere, in order with this connection's frames: a
+   * message published to many connections is framed once and the same bytes are written to
+   * each (`src/pubsub/`). `frame` must be one complete, unmasked data frame (server side) whose
+   * RSV bits are 0 or claimed by an extension negotiated here. Returns false and writes nothing
+   * when the frame may not go out now: a fragmented message is being sent (RFC 6455 §5.4: a
+   * data frame may not interleave with its fragments) or frames wait behind a deflate (they
+   * were sent first). The caller then sends the message itself, or holds it until the
+   * fragmented message ends.
+   */
+  sendEncoded(frame: readonly Buffer[]): boolean {
+    this.assertCanSend();
+    if (this.sendingFragmented || this.sender.busy) return false;
+    for (const part of frame) this.sink.onWrite(part);
+    return true;
+  }
+
   ping(data: Uint8Array | string = EMPTY): void {
     this.assertCanSend();
     this.writeControl(Opcode.Ping, data, true);

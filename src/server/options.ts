@@ -129,6 +129,11 @@ export interface WebSocketServerOptions<Data = undefined> {
   closeTimeout?: number;
   /** Answer pings automatically (RFC 6455 §5.5.2). Default true. */
   autoPong?: boolean;
+  /**
+   * Topics one socket may subscribe to (`socket.subscribe`); one more throws a RangeError.
+   * Default 1024.
+   */
+  maxTopicsPerSocket?: number;
 }
 
 /** @internal The options once checked, with every default filled in. */
@@ -147,6 +152,7 @@ export interface ServerConfig<Data> {
   readonly handshakeTimeout: number;
   readonly maxHeaderSize: number;
   readonly maxPendingHandshakes: number;
+  readonly maxTopicsPerSocket: number;
 }
 
 export const DEFAULTS = {
@@ -155,6 +161,7 @@ export const DEFAULTS = {
   maxHeaderSize: 16 * 1024,
   maxPendingHandshakes: 1024,
   closeTimeout: 30_000,
+  maxTopicsPerSocket: 1024,
 } as const;
 
 function positive(
@@ -223,6 +230,11 @@ export function resolveOptions<Data>(options: WebSocketServerOptions<Data>): Ser
       'maxPendingHandshakes',
       options.maxPendingHandshakes,
       DEFAULTS.maxPendingHandshakes,
+    ),
+    maxTopicsPerSocket: positive(
+      'maxTopicsPerSocket',
+      options.maxTopicsPerSocket,
+      DEFAULTS.maxTopicsPerSocket,
     ),
   };
 }

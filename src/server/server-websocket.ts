@@ -2,6 +2,8 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { isValidWireCloseCode } from '../protocol/close-codes.js';
 import { isValidUtf8 } from '../protocol/utf8.js';
+import type { PublishOptions, Subscriber, TopicHub } from '../pubsub/hub.js';
+import type { PublishedMessage } from '../pubsub/message.js';
 import {
   SocketTransport,
   type TransportHandler,
@@ -66,6 +68,8 @@ export interface SocketContext {
   readonly backpressurePolicy: BackpressurePolicy;
   /** Sockets need a Liveness record (heartbeat or idle timeout on). */
   readonly watched: boolean;
+  /** The server's topics (`src/pubsub/`). */
+  readonly topics: TopicHub;
   release(socket: object): void;
 }
 
@@ -90,7 +94,7 @@ function rethrow(error: unknown): never {
  */
 export class ServerWebSocket<Data = unknown>
   extends EventEmitter<ServerWebSocketEventMap>
-  implements TransportHandler, Watched
+  implements TransportHandler, Watched, Subscriber
 {
   static readonly CONNECTING = CONNECTING;
   static readonly OPEN = OPEN;
@@ -111,6 +115,8 @@ export class ServerWebSocket<Data = unknown>
   droppedMessages = 0;
   /** @internal Heartbeat and idle bookkeeping, when enabled. */
   readonly liveness: Liveness | null;
+  /** @internal This socket's topics, kept by the server's TopicHub; null before the first. */
+  subscriptions: Set<string> | null = null;
 
   private readonly context: SocketContext;
   private readonly transport: SocketTransport;
@@ -120,6 +126,9 @@ export class ServerWebSocket<Data = unknown>
   private midMessage = false;
   /** The first fragment of the message being sent was dropped: drop the rest too. */
   private dropping = false;
+  /** Published messages held while a fragmented message is being sent (RFC 6455 §5.4). */
+  private deferred: PublishedMessage[] | null = null;
+  private deferredBytes = 0;
 
   /** @internal Made by the server once the 101 response is written. */
   constructor(context: SocketContext, socket: Socket, protocol: string, data: Data) {
@@ -144,7 +153,7 @@ export class ServerWebSocket<Data = unknown>
 
   /** Bytes queued and not yet handed to the kernel. */
   get bufferedAmount(): number {
-    return this.transport.bufferedAmount;
+    return this.transport.bufferedAmount + this.deferredBytes;
   }
 
   get isPaused(): boolean {
@@ -181,7 +190,7 @@ export class ServerWebSocket<Data = unknown>
       if (fin) this.dropping = false;
       return this.drop(data, cb);
     }
-    const buffered = this.transport.bufferedAmount;
+    const buffered = this.bufferedAmount;
     const context = this.context;
     if (buffered > 0 && buffered + byteLength(payload) > context.maxBufferedAmount) {
       if (context.backpressurePolicy === 'close') return this.overflow(cb);
@@ -194,7 +203,75 @@ export class ServerWebSocket<Data = unknown>
     const binary = opts?.binary ?? typeof payload !== 'string';
     this.midMessage = !fin;
     if (this.liveness !== null) this.liveness.active = true;
-    return this.transport.send(payload, binary, fin, cb);
+    const sent = this.transport.send(payload, binary, fin, cb);
+    if (fin && this.deferred !== null) this.sendDeferred();
+    return sent;
+  }
+
+  // ---- topics (src/pubsub/) ----
+
+  /**
+   * Subscribes to `topic` (a non-empty string of at most 256 UTF-8 bytes): `server.publish` and
+   * other sockets' `publish` reach this socket from now on. Returns false if it was already
+   * subscribed or is not open. Throws a RangeError past the server's `maxTopicsPerSocket`. A
+   * socket leaves all its topics when it closes.
+   */
+  subscribe(topic: string): boolean {
+    return this.context.topics.subscribe(this, topic);
+  }
+
+  /** Leaves `topic`; false if this socket was not subscribed to it. */
+  unsubscribe(topic: string): boolean {
+    return this.context.topics.unsubscribe(this, topic);
+  }
+
+  isSubscribed(topic: string): boolean {
+    return this.subscriptions?.has(topic) === true;
+  }
+
+  /** The topics this socket is subscribed to, in the order it subscribed. */
+  get topics(): string[] {
+    return this.subscriptions === null ? [] : [...this.subscriptions];
+  }
+
+  /**
+   * Publishes to every subscriber of `topic` but this socket, here and (with an adapter) in every
+   * other process; this socket need not be subscribed. Throws a RangeError for a message over
+   * the server's `maxPayload`. Returns the number of local sockets it was written to.
+   */
+  publish(topic: string, data: SendData, options?: PublishOptions): number {
+    return this.context.topics.publish(topic, data, options, this);
+  }
+
+  /**
+   * @internal Writes a published message's shared frame, after the same backpressure check as
+   * `send`. Returns false when it was not written (not open, dropped, or closing with 1008).
+   */
+  deliver(message: PublishedMessage): boolean {
+    if (this.readyState !== OPEN) return false;
+    const buffered = this.bufferedAmount;
+    const context = this.context;
+    if (buffered > 0 && buffered + message.size > context.maxBufferedAmount) {
+      if (context.backpressurePolicy === 'close') return this.overflow(undefined);
+      this.droppedMessages++;
+      try {
+        this.emit('drop', message.data);
+      } catch (error) {
+        // One listener's error must not stop the publish for the other subscribers.
+        process.nextTick(rethrow, error);
+      }
+      return false;
+    }
+    if (this.liveness !== null) this.liveness.active = true;
+    if (this.midMessage) {
+      // The message's fragments must not be interleaved with another message: wait for its end.
+      if (this.deferred === null) this.deferred = [];
+      this.deferred.push(message);
+      this.deferredBytes += message.size;
+      return true;
+    }
+    this.write(message);
+    return true;
   }
 
   /** Sends a ping (at most 125 bytes); throws a RangeError for more, as ws. */
@@ -352,6 +429,8 @@ export class ServerWebSocket<Data = unknown>
   /** @internal */
   onClose(code: number, reason: string): void {
     this.state = CLOSED;
+    this.deferred = null;
+    this.deferredBytes = 0;
     this.context.release(this);
     this.emit('close', code, Buffer.from(reason));
   }
@@ -369,6 +448,26 @@ export class ServerWebSocket<Data = unknown>
   }
 
   // ---- internals ----
+
+  /**
+   * Writes the shared frame. With permessage-deflate the engine refuses it while frames wait
+   * behind a deflate, and a connection that compresses should compress this message too: the
+   * socket then sends the payload itself (framed and compressed for this connection alone).
+   */
+  private write(message: PublishedMessage): void {
+    if (this.transport.engine.extensions === '' && this.transport.sendEncoded(message.frame)) {
+      return;
+    }
+    this.transport.send(message.payload, message.binary, true);
+  }
+
+  /** The fragmented message ended: the publishes held meanwhile go out. */
+  private sendDeferred(): void {
+    const deferred = this.deferred!;
+    this.deferred = null;
+    this.deferredBytes = 0;
+    if (this.readyState === OPEN) for (const message of deferred) this.write(message);
+  }
 
   private shim(): ShimTarget {
     return this as unknown as ShimTarget;

@@ -10,10 +10,13 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { HandshakeError } from '../handshake/errors.js';
 import { isValidWireCloseCode } from '../protocol/close-codes.js';
+import type { PubSubAdapter } from '../pubsub/adapter.js';
+import { type PublishOptions, TopicHub } from '../pubsub/hub.js';
 import { attach, detach, type Route } from './attach.js';
 import { Sweeper } from './heartbeat.js';
 import { resolveOptions, type ServerConfig, type WebSocketServerOptions } from './options.js';
 import { type OriginCheck, originAllowList } from './origin.js';
+import type { SendData } from './payload.js';
 import type { ServerWebSocket, SocketContext } from './server-websocket.js';
 import { type ConnectionCallback, Upgrade, type UpgradeHost } from './upgrade.js';
 
@@ -80,6 +83,7 @@ export class WebSocketServer<Data = undefined> extends EventEmitter<WebSocketSer
   private readonly sockets = new Set<ServerWebSocket<Data>>();
   private readonly pending = new Set<Upgrade<Data>>();
   private readonly sweeper: Sweeper;
+  private readonly hub: TopicHub;
   private readonly host: UpgradeHost<Data>;
   private readonly route: Route;
   private readonly emitConnection: ConnectionCallback<Data>;
@@ -97,11 +101,13 @@ export class WebSocketServer<Data = undefined> extends EventEmitter<WebSocketSer
     const config = resolveOptions(options);
     this.config = config;
     this.sweeper = new Sweeper(this.sockets, config.heartbeat, config.idleTimeout);
+    this.hub = new TopicHub(config.maxTopicsPerSocket, config.transport.maxPayload!);
     const context: SocketContext = {
       transport: config.transport,
       maxBufferedAmount: config.maxBufferedAmount,
       backpressurePolicy: config.backpressurePolicy,
       watched: this.sweeper.enabled,
+      topics: this.hub,
       release: (socket) => this.release(socket),
     };
     this.host = this.makeHost(context, config.allowOrigins);
@@ -186,6 +192,43 @@ export class WebSocketServer<Data = undefined> extends EventEmitter<WebSocketSer
     return done;
   }
 
+  // ---- topics (docs/pubsub.md) ----
+
+  /**
+   * Publishes to every socket subscribed to `topic`, here and, with an adapter, in every other
+   * process on the same broker. The frame is built once and the same bytes are written to each
+   * subscriber; a slow one is handled by `backpressurePolicy` and never holds up the others.
+   * Throws a RangeError for a message over `maxPayload`. Returns the number of local sockets it
+   * was written to.
+   */
+  publish(topic: string, data: SendData, options?: PublishOptions): number {
+    return this.hub.publish(topic, data, options, null);
+  }
+
+  /** Sockets of this server subscribed to `topic`. */
+  subscriberCount(topic: string): number {
+    return this.hub.subscriberCount(topic);
+  }
+
+  /**
+   * Carries publishes to and from other processes through a broker (`createRedisAdapter`).
+   * Resolves once messages flow; rejects if the broker cannot be reached. The server owns the
+   * adapter from then on: `close()` closes it.
+   */
+  useAdapter(adapter: PubSubAdapter): Promise<void> {
+    return this.hub.useAdapter(adapter);
+  }
+
+  /** The adapter in use, or null. */
+  get adapter(): PubSubAdapter | null {
+    return this.hub.adapter;
+  }
+
+  /** Sockets subscribed to `topic` in every process (the adapter's presence; local without one). */
+  presence(topic: string): Promise<number> {
+    return this.hub.presence(topic);
+  }
+
   // ---- internals ----
 
   private listen(options: WebSocketServerOptions<Data>): void {
@@ -236,6 +279,7 @@ export class WebSocketServer<Data = undefined> extends EventEmitter<WebSocketSer
 
   private release(socket: object): void {
     this.sockets.delete(socket as ServerWebSocket<Data>);
+    this.hub.removeSocket(socket as ServerWebSocket<Data>);
     if (this.sockets.size === 0) {
       this.sweeper.stop();
       this.drained?.();
@@ -268,6 +312,7 @@ export class WebSocketServer<Data = undefined> extends EventEmitter<WebSocketSer
     if (owned !== null) owned.closeAllConnections();
     await serverClosed;
     this.sweeper.stop();
+    await this.hub.close();
     this.state = 'closed';
     this.emit('close');
   }

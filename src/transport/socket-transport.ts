@@ -101,6 +101,17 @@ export class SocketTransport implements EngineSink {
     return this.flush();
   }
 
+  /**
+   * Writes a frame encoded once for many sockets (a publish), without a copy; see
+   * `Connection.sendEncoded` for the ordering rules. Returns false when the engine refused it
+   * (a fragmented message or a deflate in progress): nothing was written.
+   */
+  sendEncoded(frame: readonly Buffer[]): boolean {
+    if (!this.engine.sendEncoded(frame)) return false;
+    this.flush();
+    return true;
+  }
+
   ping(data?: Uint8Array | string, cb?: WriteCallback): void {
     this.call(cb, () => this.engine.ping(data));
     this.flush();
