@@ -24,6 +24,8 @@ export interface ServeCommand extends ListenOptions {
   /** A folder whose files are served for paths other than the page's. */
   readonly staticDir: string | null;
   readonly deflate: boolean;
+  /** A Redis URL that joins several `serve --mode broadcast` processes into one room. */
+  readonly redis: string | null;
 }
 
 export interface ExecCommand extends ListenOptions {
@@ -97,6 +99,7 @@ const SERVE_SPEC: Spec = {
   mode: { short: 'm', value: true },
   static: VALUE,
   'no-deflate': FLAG,
+  redis: VALUE,
 };
 const EXEC_SPEC: Spec = { ...LISTEN_SPEC, 'max-processes': VALUE, grace: VALUE };
 const CONNECT_SPEC: Spec = {
@@ -294,12 +297,22 @@ function parseServe(tokens: Tokens): ServeCommand {
   }
   const staticDir = last(tokens, 'static');
   if (staticDir === '') throw new UsageError('--static must name a folder');
+  const redis = last(tokens, 'redis');
+  if (redis !== undefined && !/^rediss?:\/\//.test(redis)) {
+    throw new UsageError(
+      `--redis must be a redis:// or rediss:// URL, not ${JSON.stringify(redis)}`,
+    );
+  }
+  if (redis !== undefined && mode !== 'broadcast') {
+    throw new UsageError('--redis joins broadcast rooms: use it with --mode broadcast');
+  }
   return {
     kind: 'serve',
     ...listenOptions(tokens),
     mode,
     staticDir: staticDir ?? null,
     deflate: !has(tokens, 'no-deflate'),
+    redis: redis ?? null,
   };
 }
 

@@ -37,6 +37,8 @@ ${LISTEN}
                          broadcast: send it to every other client (a chat room)
       --static DIR       serve the files in DIR for paths other than the page's
       --no-deflate       do not offer permessage-deflate compression
+      --redis URL        with --mode broadcast: share the room with every other
+                         wskit serve using this Redis (redis://host:port)
 
 Prints the page's URL and the WebSocket URL. Ctrl-C (or SIGTERM) closes every
 connection with 1001 and exits with status 0; 1 if the server cannot start.
@@ -44,6 +46,7 @@ connection with 1001 and exits with status 0; 1 if the server cannot start.
 Examples:
   wskit serve
   wskit serve --port 9000 --mode broadcast --static ./public
+  wskit serve --mode broadcast --redis redis://127.0.0.1:6379
   wskit serve --host 0.0.0.0 --tls-cert cert.pem --tls-key key.pem
 `;
 

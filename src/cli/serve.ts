@@ -3,7 +3,8 @@
  * page at `/` and, optionally, a folder of static files.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type RawData, type ServerWebSocket, WebSocketServer } from '../server/index.js';
+import { createRedisAdapter } from '../pubsub/redis-adapter.js';
+import { WebSocketServer } from '../server/index.js';
 import type { ServeCommand } from './args.js';
 import { type CliIo, EXIT, reportError } from './io.js';
 import { banner, exitOnSignal, peerOf, StartError, startListener } from './listener.js';
@@ -11,21 +12,8 @@ import { createLog, createStyle, describeClose, useColor } from './output.js';
 import { createStaticHandler, notFound } from './static-files.js';
 import { createPageHandler } from './static-page.js';
 
-/**
- * Broadcast mode: a message goes to every other open client, as it came (text or binary).
- * Kept apart so that it can become a topic publish once the server has one.
- */
-export function relay(
-  clients: Iterable<ServerWebSocket<unknown>>,
-  from: ServerWebSocket<unknown>,
-  data: RawData,
-  isBinary: boolean,
-): void {
-  for (const client of clients) {
-    if (client !== from && client.readyState === client.OPEN)
-      client.send(data, { binary: isBinary });
-  }
-}
+/** Broadcast mode's room: every client subscribes, every message is published to the others. */
+export const ROOM = 'broadcast';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -65,12 +53,26 @@ export async function runServe(command: ServeCommand, io: CliIo): Promise<number
     perMessageDeflate: command.deflate,
   });
   wss.on('error', (error) => reportError(io, `server error: ${error.message}`));
+  if (command.redis !== null) {
+    try {
+      const adapter = await createRedisAdapter({ url: command.redis, connectTimeout: 5000 });
+      adapter.on('error', (error) => reportError(io, `redis: ${error.message}`));
+      await wss.useAdapter(adapter);
+    } catch (error) {
+      reportError(io, `cannot join the room on Redis: ${(error as Error).message}`);
+      await wss.close({ timeout: 0 });
+      await listener.close();
+      return EXIT.failure;
+    }
+  }
   wss.on('connection', (socket, request) => {
     const peer = peerOf(request);
     log(`${style.green('+')} ${peer} connected (${wss.clients.size} open)`);
+    if (command.mode === 'broadcast') socket.subscribe(ROOM);
     socket.on('message', (data, isBinary) => {
       if (command.mode === 'echo') socket.send(data, { binary: isBinary });
-      else relay(wss.clients, socket, data, isBinary);
+      // Framed once for the whole room; every other client, in every joined process.
+      else socket.publish(ROOM, data, { binary: isBinary });
     });
     socket.on('close', (code, reason) => {
       log(`${style.yellow('-')} ${peer} closed ${describeClose(code, reason.toString())}`);
@@ -78,7 +80,8 @@ export async function runServe(command: ServeCommand, io: CliIo): Promise<number
   });
 
   const files = command.staticDir === null ? '' : `, files from ${command.staticDir}`;
-  io.stdout.write(banner(`wskit serve (${command.mode}${files})`, listener, style));
+  const room = command.redis === null ? '' : ', room shared on Redis';
+  io.stdout.write(banner(`wskit serve (${command.mode}${room}${files})`, listener, style));
 
   return exitOnSignal(
     io,

@@ -50,6 +50,16 @@ describe('parseArgs: the command', () => {
 });
 
 describe('parseArgs: serve', () => {
+  test('--redis needs a redis:// URL and broadcast mode', () => {
+    for (const argv of [
+      ['serve', '--mode', 'broadcast', '--redis', 'http://x'],
+      ['serve', '--redis', 'redis://127.0.0.1:6379'],
+    ]) {
+      const result = parseArgs(argv);
+      assert.equal(result.ok, false, argv.join(' '));
+    }
+  });
+
   test('defaults', () => {
     assert.deepEqual(ok(['serve']), {
       kind: 'serve',
@@ -61,6 +71,7 @@ describe('parseArgs: serve', () => {
       mode: 'echo',
       staticDir: null,
       deflate: true,
+      redis: null,
     });
   });
 
@@ -81,6 +92,8 @@ describe('parseArgs: serve', () => {
       '--no-deflate',
       '--max-payload',
       '64K',
+      '--redis',
+      'redis://127.0.0.1:6379',
     ]);
     assert.deepEqual(command, {
       kind: 'serve',
@@ -92,6 +105,7 @@ describe('parseArgs: serve', () => {
       mode: 'broadcast',
       staticDir: 'public',
       deflate: false,
+      redis: 'redis://127.0.0.1:6379',
     });
     assert.equal((ok(['serve', '-mbroadcast', '-p0']) as { port: number }).port, 0);
   });
