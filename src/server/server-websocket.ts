@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
+import type { NegotiatedDeflate } from '../extensions/permessage-deflate.js';
 import { isValidWireCloseCode } from '../protocol/close-codes.js';
 import { isValidUtf8 } from '../protocol/utf8.js';
 import {
@@ -35,7 +36,11 @@ export type { BinaryType, RawData, SendCallback, SendData };
 export interface SendOptions {
   /** Send a binary frame. Default: true unless `data` is a string (or a number). */
   binary?: boolean;
-  /** Accepted for compatibility; nothing is compressed until permessage-deflate is negotiated. */
+  /**
+   * With permessage-deflate: false sends this message uncompressed. Read on a message's first
+   * fragment; the others follow it. Default true (messages under `threshold` bytes are never
+   * compressed). No effect without the extension.
+   */
   compress?: boolean;
   /** false sends a fragment of a message that later calls continue (RFC 6455 §5.4). Default true. */
   fin?: boolean;
@@ -121,14 +126,25 @@ export class ServerWebSocket<Data = unknown>
   /** The first fragment of the message being sent was dropped: drop the rest too. */
   private dropping = false;
 
-  /** @internal Made by the server once the 101 response is written. */
-  constructor(context: SocketContext, socket: Socket, protocol: string, data: Data) {
+  /**
+   * @internal Made by the server once the 101 response is written; `deflate` when the handshake
+   * agreed on permessage-deflate.
+   */
+  constructor(
+    context: SocketContext,
+    socket: Socket,
+    protocol: string,
+    data: Data,
+    deflate?: NegotiatedDeflate,
+  ) {
     super();
     this.context = context;
     this.protocol = protocol;
     this.data = data;
     this.liveness = context.watched ? new Liveness(socket.bytesRead, now()) : null;
-    this.transport = new SocketTransport(socket, this, context.transport);
+    const options =
+      deflate === undefined ? context.transport : { ...context.transport, extensions: { deflate } };
+    this.transport = new SocketTransport(socket, this, options);
   }
 
   /** 1 (OPEN) until a close starts, 2 (CLOSING) until the TCP connection is gone, then 3 (CLOSED). */
@@ -137,9 +153,12 @@ export class ServerWebSocket<Data = unknown>
     return this.state as 0 | 1 | 2 | 3;
   }
 
-  /** Extensions in use: none yet (permessage-deflate is not negotiated). */
+  /**
+   * The extensions in use, as the 101 response's Sec-WebSocket-Extensions value (e.g.
+   * `permessage-deflate; client_max_window_bits=15`), '' for none.
+   */
   get extensions(): string {
-    return '';
+    return this.transport.engine.extensions;
   }
 
   /** Bytes queued and not yet handed to the kernel. */
@@ -194,7 +213,7 @@ export class ServerWebSocket<Data = unknown>
     const binary = opts?.binary ?? typeof payload !== 'string';
     this.midMessage = !fin;
     if (this.liveness !== null) this.liveness.active = true;
-    return this.transport.send(payload, binary, fin, cb);
+    return this.transport.send(payload, binary, fin, cb, opts);
   }
 
   /** Sends a ping (at most 125 bytes); throws a RangeError for more, as ws. */
