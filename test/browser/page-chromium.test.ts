@@ -1,18 +1,15 @@
 // The try-it page driven in headless Chromium against an echo server built from node:http, the
 // page handler and the ws package. The steps share one page and run in order.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { WebSocketServer } from 'ws';
 import { createPageHandler } from '../../src/cli/static-page.js';
+import { chromiumSkip, launchChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `${CHROMIUM} is not installed (Debian: apt-get install chromium)`;
+const skip = chromiumSkip ?? false;
 
 const WS_PATH = '/echo';
 
@@ -51,20 +48,7 @@ describe('try-it page in headless Chromium', { skip, timeout: 90_000 }, () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      timeout: 30_000,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
     page.setDefaultTimeout(10_000);
     page.on('pageerror', (err) => pageErrors.push(err));
