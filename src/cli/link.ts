@@ -87,7 +87,7 @@ export function openEngineLink(target: LinkTarget, events: LinkEvents): Link {
     events.close(code, reason, opened, cause);
   };
   const dialing = dial(handshake, options, {
-    onEstablished: ({ socket, head, protocol, extensions }) => {
+    onEstablished: ({ socket, head, protocol }) => {
       // The first frames, if they came with the 101, are read again once the transport listens:
       // after the open event.
       if (head.length > 0) socket.unshift(head);
@@ -109,7 +109,7 @@ export function openEngineLink(target: LinkTarget, events: LinkEvents): Link {
           ...(options.maxPayload === undefined ? {} : { maxPayload: options.maxPayload }),
         },
       );
-      events.open(protocol, extensions);
+      events.open(protocol, ''); // nothing offered on this path
     },
     onFail: (error) => {
       cause ??= error;

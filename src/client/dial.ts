@@ -7,10 +7,18 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
+import {
+  acceptDeflateResponse,
+  deflateOffer,
+  deflateSetting,
+  type NegotiatedDeflate,
+  PERMESSAGE_DEFLATE,
+  type PerMessageDeflateOptions,
+} from '../extensions/permessage-deflate.js';
 import { generateKey } from '../handshake/accept-key.js';
 import { clientRequestHeaders, validateServerResponse } from '../handshake/client.js';
 import { HandshakeError } from '../handshake/errors.js';
-import { asciiLowerCase, joinFieldLines } from '../handshake/header-grammar.js';
+import { asciiLowerCase } from '../handshake/header-grammar.js';
 import { headerRecord, type WebSocketOptions, type WebSocketTlsOptions } from './options.js';
 
 /** The opening handshake request, built before any I/O so that its errors throw at once. */
@@ -19,6 +27,8 @@ export interface Handshake {
   readonly key: string;
   readonly protocols: readonly string[];
   readonly headers: Record<string, string>;
+  /** The options permessage-deflate was offered with; null when it was not offered. */
+  readonly deflate: PerMessageDeflateOptions | null;
 }
 
 /** What a successful opening handshake leaves: the socket and what was negotiated. */
@@ -28,8 +38,8 @@ export interface Established {
   readonly head: Buffer;
   /** The subprotocol in use, '' for none. */
   readonly protocol: string;
-  /** The Sec-WebSocket-Extensions value of the response, '' for none. */
-  readonly extensions: string;
+  /** permessage-deflate as agreed, for the transport; null when the server declined it. */
+  readonly deflate: NegotiatedDeflate | null;
 }
 
 export interface DialCallbacks {
@@ -54,16 +64,19 @@ export function prepareHandshake(
 ): Handshake {
   const key = generateKey();
   const extra = headerRecord(options.headers);
+  // RFC 7692 §5: offered by default, as browsers do.
+  const deflate = deflateSetting(options.perMessageDeflate, true);
   const headers = clientRequestHeaders({
     key,
     protocols,
     headers: extra,
+    ...(deflate === null ? {} : { extensions: deflateOffer(deflate) }),
     ...(options.origin === undefined ? {} : { origin: options.origin }),
   });
   // §4.1 item 4: the Host field names the port unless it is the scheme's default, which is what
   // URL#host gives. A caller's own Host field wins.
   if (!Object.keys(extra).some((name) => asciiLowerCase(name) === 'host')) headers.Host = url.host;
-  return { url, key, protocols, headers };
+  return { url, key, protocols, headers, deflate };
 }
 
 type Pem = string | Buffer;
@@ -167,13 +180,24 @@ export function dial(
 }
 
 function expectations(handshake: Handshake) {
-  // No extension is offered yet, so a response that names one fails (§4.1 item 5).
-  return { key: handshake.key, protocols: handshake.protocols, offeredExtensions: [] };
+  // §4.1 item 5: a response that names an extension not offered fails.
+  const offeredExtensions = handshake.deflate === null ? [] : [PERMESSAGE_DEFLATE];
+  return { key: handshake.key, protocols: handshake.protocols, offeredExtensions };
 }
 
 /** Checks a 101 response (§4.1) and the Standard's extra subprotocol rule. */
-function accept(res: IncomingMessage, socket: Socket, head: Buffer, handshake: Handshake) {
+function accept(
+  res: IncomingMessage,
+  socket: Socket,
+  head: Buffer,
+  handshake: Handshake,
+): Established {
   const accepted = validateServerResponse(res, expectations(handshake));
+  // RFC 7692 §7: parameters the offer does not allow fail the connection (a HandshakeError).
+  const deflate =
+    handshake.deflate === null
+      ? null
+      : acceptDeflateResponse(accepted.extensions, handshake.deflate);
   // WebSockets §2.2 "establish a WebSocket connection", processResponse step 2: subprotocols
   // were offered and the server selected none.
   if (handshake.protocols.length > 0 && accepted.protocol === '') {
@@ -182,8 +206,7 @@ function accept(res: IncomingMessage, socket: Socket, head: Buffer, handshake: H
       'The server selected none of the subprotocols offered',
     );
   }
-  const extensions = joinFieldLines(res.headers['sec-websocket-extensions']) ?? '';
-  return { socket, head, protocol: accepted.protocol, extensions };
+  return { socket, head, protocol: accepted.protocol, deflate };
 }
 
 function toError(check: () => unknown): Error {

@@ -35,7 +35,11 @@ export interface WebSocketOptions {
   readonly headers?: Readonly<Record<string, string>> | Iterable<readonly [string, string]>;
   /** Sends an `Origin` header with this value (browsers always send one). Default: none. */
   readonly origin?: string;
-  /** Not implemented yet: the extension is never offered. Default: false. */
+  /**
+   * Compression, RFC 7692: permessage-deflate is offered with these options, or with the defaults
+   * when `true`, as every browser offers it; `false` offers nothing. A server's answer that does
+   * not match the offer fails the connection. An invalid option throws a UsageError. Default: true.
+   */
   readonly perMessageDeflate?: boolean | PerMessageDeflateOptions;
   /** The largest message accepted, in bytes; a larger one fails the connection. Default: 100 MiB. */
   readonly maxPayload?: number;

@@ -1,23 +1,13 @@
-import {
-  constants,
-  createDeflateRaw,
-  createInflateRaw,
-  type DeflateRaw,
-  type InflateRaw,
-} from 'node:zlib';
+import { constants, type DeflateRaw, type InflateRaw } from 'node:zlib';
 import type { Role } from '../protocol/types.js';
 import type { NegotiatedDeflate, WindowBits } from './permessage-deflate.js';
 import { zlibLimiter } from './zlib-limiter.js';
+import { type DeflateSettings, type PooledStream, type StreamUser, zlibPool } from './zlib-pool.js';
 
 /** RFC 7692 §7.2.1–§7.2.2: the end of an empty non-final stored block, removed and re-added. */
 const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 /** §7.2.3.6: the payload of a message that compresses to nothing: an empty stored block. */
 const EMPTY_BLOCK = Buffer.from([0x00]);
-/**
- * zlib's output granularity. Inflated size is checked per chunk, so a bomb is stopped within
- * 16 KiB of the limit; each live stream also holds one chunk as its output buffer.
- */
-const CHUNK_SIZE = 16 * 1024;
 
 export type InflateResult =
   | { readonly ok: true; readonly data: readonly Buffer[] }
@@ -43,41 +33,60 @@ interface DeflateOperation extends Operation<DeflateResult> {
 }
 
 /**
- * One connection's permessage-deflate transform (RFC 7692 §7.2): zlib contexts created on first
- * use, kept across messages with context takeover and released after each message without it
- * (§7.1.1), every operation queued on the process-wide `zlibLimiter`. Operations of one kind
- * complete in the order they were asked for; after `close` no callback is called.
+ * One connection's permessage-deflate transform (RFC 7692 §7.2): zlib contexts taken on first
+ * use from the process-wide `zlibPool`, kept across messages with context takeover and given back
+ * after each message without it (§7.1.1), every operation queued on the process-wide
+ * `zlibLimiter`. Operations of one kind complete in the order they were asked for; after `close`
+ * no callback is called.
  */
 export class DeflateCodec {
   /** Messages with a smaller payload are sent uncompressed. */
   readonly threshold: number;
-  private readonly level: number;
-  private readonly memLevel: number;
+  private readonly deflateSettings: DeflateSettings;
   private readonly localNoContextTakeover: boolean;
   private readonly remoteNoContextTakeover: boolean;
-  private readonly localWindowBits: WindowBits;
   private readonly remoteWindowBits: WindowBits;
-  private deflater: DeflateRaw | null = null;
-  private inflater: InflateRaw | null = null;
+  private deflater: PooledStream<DeflateRaw> | null = null;
+  private inflater: PooledStream<InflateRaw> | null = null;
+  /** The inflater's `bytesWritten` when this connection took it (it may have served others). */
+  private inflaterBase = 0;
   /** Bytes given to the current inflater: it consumed fewer if its DEFLATE stream ended. */
   private inflaterInput = 0;
   private deflating: DeflateOperation | null = null;
   private inflating: InflateOperation | null = null;
   private closed = false;
+  private readonly deflaterUser: StreamUser = {
+    onData: (chunk) => this.onDeflaterData(chunk),
+    onError: (error) => this.onDeflaterError(error),
+  };
+  private readonly inflaterUser: StreamUser = {
+    onData: (chunk) => this.onInflaterData(chunk),
+    onError: (error) => this.onInflaterError(error),
+  };
 
   constructor(params: NegotiatedDeflate, role: Role) {
     const server = role === 'server';
     this.threshold = params.threshold;
-    this.level = params.level;
-    this.memLevel = params.memLevel;
     this.localNoContextTakeover = server
       ? params.serverNoContextTakeover
       : params.clientNoContextTakeover;
     this.remoteNoContextTakeover = server
       ? params.clientNoContextTakeover
       : params.serverNoContextTakeover;
-    this.localWindowBits = server ? params.serverMaxWindowBits : params.clientMaxWindowBits;
     this.remoteWindowBits = server ? params.clientMaxWindowBits : params.serverMaxWindowBits;
+    // zlib cannot compress raw deflate with a 256-byte window: it rejects windowBits 8 since
+    // 1.2.9 and Node silently turns it into 9 (madler/zlib#171, nodejs/node#16511). A 9-bit
+    // window could reach back further than a peer that agreed on 8 keeps, and answering 9
+    // instead is not allowed (RFC 7692 §7.1.2.1: "the same or smaller value"). Z_RLE limits
+    // every match distance to 1 byte (zlib manual, deflateInit2), which any window satisfies,
+    // so with 8 we compress with 9 bits and run-length matches only.
+    const bits = server ? params.serverMaxWindowBits : params.clientMaxWindowBits;
+    this.deflateSettings = {
+      windowBits: bits === 8 ? 9 : bits,
+      level: params.level,
+      memLevel: params.memLevel,
+      strategy: bits === 8 ? constants.Z_RLE : constants.Z_DEFAULT_STRATEGY,
+    };
     if (params.concurrencyLimit !== undefined) zlibLimiter.limit = params.concurrencyLimit;
   }
 
@@ -93,11 +102,12 @@ export class DeflateCodec {
   compress(data: Uint8Array | string, fin: boolean, done: (result: DeflateResult) => void): void {
     zlibLimiter.run((release) => {
       if (this.closed) return release();
-      const deflater = this.deflater ?? this.createDeflater();
+      this.deflater ??= zlibPool.deflater(this.deflateSettings, this.deflaterUser);
       const op: DeflateOperation = { chunks: [], length: 0, done, release, fin };
       this.deflating = op;
-      deflater.write(data);
-      deflater.flush(constants.Z_SYNC_FLUSH, () => this.deflated(op));
+      const { stream } = this.deflater;
+      stream.write(data);
+      stream.flush(constants.Z_SYNC_FLUSH, () => this.deflated(op));
     });
   }
 
@@ -113,17 +123,22 @@ export class DeflateCodec {
   ): void {
     zlibLimiter.run((release) => {
       if (this.closed) return release();
-      const inflater = this.inflater ?? this.createInflater();
+      if (this.inflater === null) {
+        this.inflater = zlibPool.inflater(this.remoteWindowBits, this.inflaterUser);
+        this.inflaterBase = this.inflater.stream.bytesWritten;
+        this.inflaterInput = 0;
+      }
       const op: InflateOperation = { chunks: [], length: 0, done, release, limit };
       this.inflating = op;
-      inflater.write(data);
-      if (fin) inflater.write(TAIL);
+      const { stream } = this.inflater;
+      stream.write(data);
+      if (fin) stream.write(TAIL);
       this.inflaterInput += data.length + (fin ? TAIL.length : 0);
-      inflater.flush(() => this.inflated(op, fin));
+      stream.flush(() => this.inflated(op, fin));
     });
   }
 
-  /** Releases both contexts; operations in flight or queued never call back. */
+  /** Gives both contexts back; operations in flight or queued never call back. */
   close(): void {
     this.closed = true;
     this.dropDeflater();
@@ -136,34 +151,17 @@ export class DeflateCodec {
 
   // ---- compression ----
 
-  private createDeflater(): DeflateRaw {
-    // zlib cannot compress raw deflate with a 256-byte window: it rejects windowBits 8 since
-    // 1.2.9 and Node silently turns it into 9 (madler/zlib#171, nodejs/node#16511). A 9-bit
-    // window could reach back further than a peer that agreed on 8 keeps, and answering 9
-    // instead is not allowed (RFC 7692 §7.1.2.1: "the same or smaller value"). Z_RLE limits
-    // every match distance to 1 byte (zlib manual, deflateInit2), which any window satisfies,
-    // so with 8 we compress with 9 bits and run-length matches only.
-    const bits = this.localWindowBits;
-    const deflater = createDeflateRaw({
-      windowBits: bits === 8 ? 9 : bits,
-      level: this.level,
-      memLevel: this.memLevel,
-      strategy: bits === 8 ? constants.Z_RLE : constants.Z_DEFAULT_STRATEGY,
-      chunkSize: CHUNK_SIZE,
-    });
-    deflater.on('data', (chunk: Buffer) => {
-      const op = this.deflating;
-      if (op === null) return;
-      op.chunks.push(chunk);
-      op.length += chunk.length;
-    });
-    deflater.on('error', (error: Error) => {
-      this.deflater = null; // zlib closes a stream that failed
-      const op = this.deflating;
-      if (op !== null) this.settle(op, { ok: false, message: error.message });
-    });
-    this.deflater = deflater;
-    return deflater;
+  private onDeflaterData(chunk: Buffer): void {
+    const op = this.deflating;
+    if (op === null) return;
+    op.chunks.push(chunk);
+    op.length += chunk.length;
+  }
+
+  private onDeflaterError(error: Error): void {
+    this.deflater = null; // the pool never reuses a stream that failed
+    const op = this.deflating;
+    if (op !== null) this.settle(op, { ok: false, message: error.message });
   }
 
   private deflated(op: DeflateOperation): void {
@@ -174,68 +172,86 @@ export class DeflateCodec {
         data = data.subarray(0, -4);
       } else if (data.length !== 0) {
         // A sync flush always ends with an empty stored block; anything else is a zlib fault.
-        this.dropDeflater();
+        zlibPool.discard(this.deflater!);
+        this.deflater = null;
         this.settle(op, { ok: false, message: 'deflate output lacks the sync flush marker' });
         return;
       }
       if (data.length === 0) data = EMPTY_BLOCK;
-      // §7.1.1: without context takeover the next message starts from an empty window.
+      // §7.1.1: without context takeover the next message starts from an empty window, so the
+      // context can serve another connection meanwhile. Given back before `done`, which may
+      // start the next message at once.
+      this.deflating = null;
       if (this.localNoContextTakeover) this.dropDeflater();
     }
     this.settle(op, { ok: true, data });
   }
 
+  /**
+   * Gives the deflater back: reset for reuse when idle; closed when work is in flight on it, whose
+   * output would otherwise reach its next user.
+   */
   private dropDeflater(): void {
-    this.deflater?.close();
+    const deflater = this.deflater;
+    if (deflater === null) return;
     this.deflater = null;
+    if (this.deflating === null) zlibPool.release(deflater);
+    else zlibPool.discard(deflater);
   }
 
   // ---- decompression ----
 
-  private createInflater(): InflateRaw {
-    const inflater = createInflateRaw({ windowBits: this.remoteWindowBits, chunkSize: CHUNK_SIZE });
-    inflater.on('data', (chunk: Buffer) => {
-      const op = this.inflating;
-      if (op === null) return;
-      op.length += chunk.length;
-      if (op.length > op.limit) {
-        // Stop at once: a few kilobytes can inflate to gigabytes. Closing from this event is
-        // safe: zlib checks for a destroyed stream after each push.
-        this.dropInflater();
-        this.settle(op, {
-          ok: false,
-          reason: 'too-big',
-          message: `inflated output exceeds ${op.limit} bytes`,
-        });
-        return;
-      }
-      op.chunks.push(chunk);
-    });
-    this.inflaterInput = 0;
-    inflater.on('error', (error: Error) => {
-      this.inflater = null; // zlib closes a stream that failed
-      const op = this.inflating;
-      if (op !== null) this.settle(op, { ok: false, reason: 'invalid', message: error.message });
-    });
-    this.inflater = inflater;
-    return inflater;
+  private onInflaterData(chunk: Buffer): void {
+    const op = this.inflating;
+    if (op === null) return;
+    op.length += chunk.length;
+    if (op.length > op.limit) {
+      // Stop at once: a few kilobytes can inflate to gigabytes. Closing from this event is
+      // safe: zlib checks for a destroyed stream after each push.
+      this.dropInflater();
+      this.settle(op, {
+        ok: false,
+        reason: 'too-big',
+        message: `inflated output exceeds ${op.limit} bytes`,
+      });
+      return;
+    }
+    op.chunks.push(chunk);
+  }
+
+  private onInflaterError(error: Error): void {
+    this.inflater = null; // the pool never reuses a stream that failed
+    const op = this.inflating;
+    if (op !== null) this.settle(op, { ok: false, reason: 'invalid', message: error.message });
   }
 
   private inflated(op: InflateOperation, fin: boolean): void {
     if (this.inflating !== op) return;
-    // A block with BFINAL set ends the DEFLATE stream (§7.2.3.4): zlib consumes nothing more,
-    // so the next message needs a new stream. Without context takeover the window is not
-    // needed after the message (§7.1.1).
-    const ended = this.inflater !== null && this.inflater.bytesWritten < this.inflaterInput;
-    if (ended || (fin && this.remoteNoContextTakeover)) {
+    // Given back before `done`, which may start the next frame at once.
+    this.inflating = null;
+    const inflater = this.inflater;
+    if (
+      inflater !== null &&
+      inflater.stream.bytesWritten - this.inflaterBase < this.inflaterInput
+    ) {
+      // A block with BFINAL set ended the DEFLATE stream (§7.2.3.4): zlib consumes nothing more,
+      // so the next message needs a new stream, and this one can serve nobody.
+      this.inflater = null;
+      zlibPool.discard(inflater);
+    } else if (fin && this.remoteNoContextTakeover) {
+      // §7.1.1: the window is not needed after the message.
       this.dropInflater();
     }
     this.settle(op, { ok: true, data: op.chunks });
   }
 
+  /** Gives the inflater back: reset for reuse when idle, closed when work is in flight on it. */
   private dropInflater(): void {
-    this.inflater?.close();
+    const inflater = this.inflater;
+    if (inflater === null) return;
     this.inflater = null;
+    if (this.inflating === null) zlibPool.release(inflater);
+    else zlibPool.discard(inflater);
   }
 
   private settle<R>(op: Operation<R>, result: R): void {

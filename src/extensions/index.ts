@@ -3,6 +3,7 @@ export {
   acceptDeflateResponse,
   type DeflateAcceptance,
   deflateOffer,
+  deflateSetting,
   type NegotiatedDeflate,
   PERMESSAGE_DEFLATE,
   type PerMessageDeflateOptions,

@@ -246,6 +246,26 @@ export function acceptDeflateOffer(
   return null;
 }
 
+/**
+ * A server's or client's `perMessageDeflate` option, checked once when it is configured so that
+ * a bad value throws there rather than at a handshake: `true` is the defaults, `false` is off
+ * (null), absent is `enabledByDefault`. Throws a TypeError for a value that is neither a boolean
+ * nor an object, and a UsageError (`WS_USAGE_INVALID_OPTION`) for an invalid option in it.
+ */
+export function deflateSetting(
+  value: boolean | PerMessageDeflateOptions | undefined,
+  enabledByDefault: boolean,
+): PerMessageDeflateOptions | null {
+  const enabled = value ?? enabledByDefault;
+  if (enabled === false) return null;
+  if (enabled === true) return {};
+  if (typeof enabled !== 'object' || enabled === null) {
+    throw new TypeError('The "perMessageDeflate" option must be a boolean or an object');
+  }
+  resolveOptions(enabled);
+  return enabled;
+}
+
 // ---- internals ----
 
 /**

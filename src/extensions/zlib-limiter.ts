@@ -56,6 +56,11 @@ export class ZlibLimiter {
       if (this.head === this.queue.length) {
         this.queue.length = 0;
         this.head = 0;
+      } else if (this.head >= COMPACT_AFTER && this.head * 2 >= this.queue.length) {
+        // Under steady load the queue never empties: drop the slots already run, or the array
+        // would grow by one slot per operation for as long as the load lasts.
+        this.queue.splice(0, this.head);
+        this.head = 0;
       }
       this.running++;
       let released = false;
@@ -70,6 +75,9 @@ export class ZlibLimiter {
 }
 
 function noop(): void {}
+
+/** Slots already run that are dropped at once, in one splice (amortized over as many runs). */
+const COMPACT_AFTER = 1024;
 
 function checkLimit(limit: number): number {
   if (!Number.isInteger(limit) || limit < 1) {

@@ -1,6 +1,6 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import type { PerMessageDeflateOptions } from '../extensions/permessage-deflate.js';
+import { deflateSetting, type PerMessageDeflateOptions } from '../extensions/permessage-deflate.js';
 import { DEFAULT_MAX_PAYLOAD } from '../protocol/connection.js';
 import type { TransportOptions } from '../transport/socket-transport.js';
 
@@ -67,8 +67,10 @@ export interface WebSocketServerOptions<Data = undefined> {
   /** Largest message accepted, in bytes; a larger one closes the connection with 1009. Default 100 MiB. */
   maxPayload?: number;
   /**
-   * Accepted for compatibility with ws; permessage-deflate is not negotiated yet, whatever the
-   * value: offers are declined by answering without `Sec-WebSocket-Extensions`. Default false.
+   * Compression, RFC 7692: `true` (the defaults) or options to accept a client's
+   * permessage-deflate offer; `false` declines every offer. Each connection that agreed on it
+   * keeps a compressor of about 300 KiB with context takeover (see docs/compression.md). An
+   * invalid option throws a UsageError. Default false, as in ws.
    */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
   /**
@@ -141,6 +143,8 @@ export interface ServerConfig<Data> {
   readonly mode: 'port' | 'server' | 'noServer';
   readonly path: string | undefined;
   readonly transport: TransportOptions;
+  /** permessage-deflate offers are accepted with these options; null declines them. */
+  readonly perMessageDeflate: PerMessageDeflateOptions | null;
   readonly handleProtocols: WebSocketServerOptions<Data>['handleProtocols'];
   readonly verifyClient: VerifyClient | undefined;
   readonly authenticate: WebSocketServerOptions<Data>['authenticate'];
@@ -208,6 +212,7 @@ export function resolveOptions<Data>(options: WebSocketServerOptions<Data>): Ser
       autoPong: options.autoPong ?? true,
       closeTimeout: positive('closeTimeout', options.closeTimeout, DEFAULTS.closeTimeout),
     },
+    perMessageDeflate: deflateSetting(options.perMessageDeflate, false),
     handleProtocols: options.handleProtocols,
     verifyClient: options.verifyClient,
     authenticate: options.authenticate,

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
+import type { NegotiatedDeflate } from '../extensions/permessage-deflate.js';
 import { isValidWireCloseCode } from '../protocol/close-codes.js';
 import { isValidUtf8 } from '../protocol/utf8.js';
 import type { PublishOptions, Subscriber, TopicHub } from '../pubsub/hub.js';
@@ -37,7 +38,11 @@ export type { BinaryType, RawData, SendCallback, SendData };
 export interface SendOptions {
   /** Send a binary frame. Default: true unless `data` is a string (or a number). */
   binary?: boolean;
-  /** Accepted for compatibility; nothing is compressed until permessage-deflate is negotiated. */
+  /**
+   * With permessage-deflate: false sends this message uncompressed. Read on a message's first
+   * fragment; the others follow it. Default true (messages under `threshold` bytes are never
+   * compressed). No effect without the extension.
+   */
   compress?: boolean;
   /** false sends a fragment of a message that later calls continue (RFC 6455 §5.4). Default true. */
   fin?: boolean;
@@ -130,14 +135,25 @@ export class ServerWebSocket<Data = unknown>
   private deferred: PublishedMessage[] | null = null;
   private deferredBytes = 0;
 
-  /** @internal Made by the server once the 101 response is written. */
-  constructor(context: SocketContext, socket: Socket, protocol: string, data: Data) {
+  /**
+   * @internal Made by the server once the 101 response is written; `deflate` when the handshake
+   * agreed on permessage-deflate.
+   */
+  constructor(
+    context: SocketContext,
+    socket: Socket,
+    protocol: string,
+    data: Data,
+    deflate?: NegotiatedDeflate,
+  ) {
     super();
     this.context = context;
     this.protocol = protocol;
     this.data = data;
     this.liveness = context.watched ? new Liveness(socket.bytesRead, now()) : null;
-    this.transport = new SocketTransport(socket, this, context.transport);
+    const options =
+      deflate === undefined ? context.transport : { ...context.transport, extensions: { deflate } };
+    this.transport = new SocketTransport(socket, this, options);
   }
 
   /** 1 (OPEN) until a close starts, 2 (CLOSING) until the TCP connection is gone, then 3 (CLOSED). */
@@ -146,9 +162,12 @@ export class ServerWebSocket<Data = unknown>
     return this.state as 0 | 1 | 2 | 3;
   }
 
-  /** Extensions in use: none yet (permessage-deflate is not negotiated). */
+  /**
+   * The extensions in use, as the 101 response's Sec-WebSocket-Extensions value (e.g.
+   * `permessage-deflate; client_max_window_bits=15`), '' for none.
+   */
   get extensions(): string {
-    return '';
+    return this.transport.engine.extensions;
   }
 
   /** Bytes queued and not yet handed to the kernel. */
@@ -203,7 +222,7 @@ export class ServerWebSocket<Data = unknown>
     const binary = opts?.binary ?? typeof payload !== 'string';
     this.midMessage = !fin;
     if (this.liveness !== null) this.liveness.active = true;
-    const sent = this.transport.send(payload, binary, fin, cb);
+    const sent = this.transport.send(payload, binary, fin, cb, opts);
     if (fin && this.deferred !== null) this.sendDeferred();
     return sent;
   }

@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import { acceptDeflateOffer, type DeflateAcceptance } from '../extensions/permessage-deflate.js';
 import type { HandshakeError } from '../handshake/errors.js';
+import type { ExtensionOffer } from '../handshake/header-grammar.js';
 import { assertFieldLine, trimOWS } from '../handshake/header-grammar.js';
 import {
   buildAcceptResponse,
@@ -91,6 +93,7 @@ export class Upgrade<Data> {
   private readonly callback: ConnectionCallback<Data>;
   private key = '';
   private protocols: string[] = [];
+  private offers: ExtensionOffer[] = [];
   private settled = false;
   private timer: NodeJS.Timeout | null = null;
 
@@ -135,6 +138,7 @@ export class Upgrade<Data> {
     }
     this.key = check.key;
     this.protocols = check.protocols;
+    this.offers = check.extensions;
     const config = host.config;
     if (config.verifyClient === undefined && config.authenticate === undefined) {
       this.accept(undefined as Data);
@@ -219,12 +223,17 @@ export class Upgrade<Data> {
     if (socket.destroyed || !socket.writable) return; // The client left while we decided.
     let response: string;
     let protocol = '';
+    let deflate: DeflateAcceptance | null = null;
     try {
       protocol = this.selectProtocol();
-      // No Sec-WebSocket-Extensions: every offered extension is declined (§9.1).
-      response = buildAcceptResponse(
-        protocol === '' ? { key: this.key } : { key: this.key, protocol },
-      );
+      deflate = this.selectDeflate();
+      // §4.2.2 item 4 /extensions/: permessage-deflate or nothing; an extension left out of the
+      // response is declined (§9.1).
+      response = buildAcceptResponse({
+        key: this.key,
+        ...(protocol === '' ? {} : { protocol }),
+        ...(deflate === null ? {} : { extensions: [deflate.extension] }),
+      });
       response = this.withUserHeaders(response);
     } catch (error) {
       this.refuse(500);
@@ -234,7 +243,7 @@ export class Upgrade<Data> {
     socket.write(response);
     // Bytes that came with the request are read again once the 'connection' listeners are on.
     if (this.head.length > 0) socket.unshift(this.head);
-    const ws = new ServerWebSocket(host.context, socket, protocol, data);
+    const ws = new ServerWebSocket(host.context, socket, protocol, data, deflate?.params);
     socket.removeListener('error', destroySocket);
     host.adopt(ws);
     try {
@@ -258,6 +267,16 @@ export class Upgrade<Data> {
       );
     }
     return chosen;
+  }
+
+  /**
+   * RFC 7692 §5: the first well-formed permessage-deflate offer, in the client's order, when the
+   * server enables compression; null declines (the handshake goes on without it).
+   */
+  private selectDeflate(): DeflateAcceptance | null {
+    const options = this.host.config.perMessageDeflate;
+    if (options === null || this.offers.length === 0) return null;
+    return acceptDeflateOffer(this.offers, options);
   }
 
   /** The `'headers'` event may add or change lines; each must still be a valid field line. */

@@ -181,7 +181,7 @@ export class WebSocket extends EventTarget {
     return this.#bufferedAmount;
   }
 
-  /** The extensions the server selected; always '' until permessage-deflate is offered. */
+  /** The extensions the server selected (`permessage-deflate; …`), '' for none. */
   get extensions(): string {
     if (!(#url in this)) throw illegalInvocation();
     return this.#extensions;
@@ -278,8 +278,11 @@ export class WebSocket extends EventTarget {
   // ---- the connection ----
 
   /** RFC 6455 §4.1: the handshake succeeded. The transport starts reading at once. */
-  #onEstablished({ socket, head, protocol, extensions }: Established): void {
+  #onEstablished({ socket, head, protocol, deflate }: Established): void {
     this.#dialing = null;
+    // RFC 6455 §4.1 /Extensions In Use/: the response's Sec-WebSocket-Extensions, which can only
+    // hold the agreed permessage-deflate element (written out again, as Chromium reports it).
+    const extensions = deflate === null ? '' : deflate.header;
     // WebSockets §4: queue a task to handle connection establishment. It is queued before the
     // transport exists so that it precedes the tasks of any frame already in `head`.
     queueTask(() => this.#openTask(protocol, extensions));
@@ -291,6 +294,7 @@ export class WebSocket extends EventTarget {
       this.#transportHandler(),
       {
         role: 'client',
+        ...(deflate === null ? {} : { extensions: { deflate } }),
         ...(options.maxPayload === undefined ? {} : { maxPayload: options.maxPayload }),
         ...(options.closeTimeout === undefined ? {} : { closeTimeout: options.closeTimeout }),
       },

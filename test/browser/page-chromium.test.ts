@@ -7,9 +7,9 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { WebSocketServer } from 'ws';
 import { createPageHandler } from '../../src/cli/static-page.js';
-import { launchChromium, skipWithoutChromium } from '../helpers/chromium.js';
+import { chromiumSkip, launchChromium } from '../helpers/chromium.js';
 
-const skip = skipWithoutChromium || undefined;
+const skip = chromiumSkip ?? false;
 
 const WS_PATH = '/echo';
 

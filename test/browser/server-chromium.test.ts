@@ -2,15 +2,10 @@
 // to wskit's server from a page served over plain HTTP, exchanges text and binary messages, and
 // closes with a code and reason that both sides see.
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import type { ServerWebSocket } from '../../src/server/index.js';
-import { launchChromium, skipWithoutChromium } from '../helpers/chromium.js';
+import { launchChromium, servePage, chromiumSkip as skip } from '../helpers/chromium.js';
 import { listen, nextEvent } from '../helpers/server.js';
-
-const skip = skipWithoutChromium || undefined;
 
 // The page's script: plain browser WebSocket API, results left on window for the test to read.
 const PAGE = `<!doctype html><meta charset="utf-8"><title>wskit</title><script>
@@ -36,12 +31,7 @@ test('Chromium talks to the server: text, binary, close code and reason', {
   timeout: 60_000,
   ...(skip === undefined ? {} : { skip }),
 }, async () => {
-  const pages = createServer((_req, res) => {
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-    res.end(PAGE);
-  });
-  pages.listen(0, '127.0.0.1');
-  await once(pages, 'listening');
+  const pages = await servePage(PAGE);
   const { wss, url } = await listen();
   const serverSide = new Promise<{ socket: ServerWebSocket<undefined>; got: unknown[] }>(
     (resolve) => {
@@ -61,7 +51,7 @@ test('Chromium talks to the server: text, binary, close code and reason', {
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
-    const pageUrl = `http://127.0.0.1:${(pages.address() as AddressInfo).port}/#${url}`;
+    const pageUrl = `${pages.origin}/#${url}`;
     await page.goto(pageUrl);
     const { socket, got } = await serverSide;
     const serverClosed = nextEvent(socket, 'close');
@@ -78,6 +68,6 @@ test('Chromium talks to the server: text, binary, close code and reason', {
   } finally {
     await browser.close();
     await wss.close({ timeout: 500 });
-    await new Promise((resolve) => pages.close(resolve));
+    await pages.close();
   }
 });

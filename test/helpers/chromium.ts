@@ -1,15 +1,18 @@
+// Headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core) for browser tests,
+// and a plain HTTP server for the page it loads.
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { type Browser, chromium } from 'playwright-core';
 
-/** Debian's Chromium; `npm test` installs it when it runs as root. */
 export const CHROMIUM = '/usr/bin/chromium';
 
-/** A reason to skip browser tests, or false when Chromium is there. */
-export const skipWithoutChromium: string | false = existsSync(CHROMIUM)
-  ? false
-  : `${CHROMIUM} is not installed (Debian: apt-get install chromium)`;
+/** Why browser tests are skipped, or undefined when Chromium is installed. */
+export const chromiumSkip = existsSync(CHROMIUM)
+  ? undefined
+  : `${CHROMIUM} is absent: install Debian's chromium (npm test does, as root)`;
 
-/** Headless Chromium with nothing reaching beyond this machine (a fresh profile each launch). */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
@@ -25,4 +28,18 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** Serves `html` at every path of 127.0.0.1 and a free port. */
+export async function servePage(html: string): Promise<{ origin: string; close(): Promise<void> }> {
+  const pages = createServer((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(html);
+  });
+  pages.listen(0, '127.0.0.1');
+  await once(pages, 'listening');
+  return {
+    origin: `http://127.0.0.1:${(pages.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => pages.close(() => resolve())),
+  };
 }

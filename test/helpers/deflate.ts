@@ -133,6 +133,14 @@ export function compressed(data: Uint8Array | string, windowBits = 15): Buffer {
   return out.subarray(0, -4);
 }
 
+/** `size` bytes of JSON-like ASCII text, as an application would send. */
+export function jsonText(size: number): Buffer {
+  const record = (i: number) => `{"id":${i},"user":"u${i % 97}","tags":["a","b"],"ok":true},`;
+  let text = '[';
+  for (let i = 0; text.length < size; i++) text += record(i);
+  return Buffer.from(text.slice(0, size));
+}
+
 /** Message events among the recorded events, as [text, binary] pairs. */
 export function messages(sink: RecordingSink): [string, boolean][] {
   return sink.events.flatMap((e) =>

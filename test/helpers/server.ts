@@ -72,9 +72,10 @@ export async function nextConnection<Data>(
 export async function rawPair<Data>(
   wss: WebSocketServer<Data>,
   port: number,
+  extra: Record<string, string> = {},
 ): Promise<{ raw: RawClient; socket: ServerWebSocket<Data> }> {
   const accepted = nextConnection(wss);
-  const raw = await rawUpgrade(port);
+  const raw = await rawUpgrade(port, '/', extra);
   return { raw, socket: await accepted };
 }
 
@@ -173,13 +174,20 @@ export function statusOf(response: string): number {
 /** A raw client after a successful handshake; `data` collects all later bytes. */
 export interface RawClient {
   socket: Socket;
+  /** The 101 response's head, without the blank line. */
+  head: string;
   /** Bytes after the 101 response. */
   received(): Buffer;
   /** Resolves when the server has ended the connection. */
   closed: Promise<void>;
 }
 
-export async function rawUpgrade(port: number, path = '/'): Promise<RawClient> {
+/** A raw client's handshake; `extra` adds header lines to the request. */
+export async function rawUpgrade(
+  port: number,
+  path = '/',
+  extra: Record<string, string> = {},
+): Promise<RawClient> {
   const socket = await rawConnect(port);
   socket.on('error', () => {});
   let buffer = Buffer.alloc(0);
@@ -198,9 +206,14 @@ export async function rawUpgrade(port: number, path = '/'): Promise<RawClient> {
     });
   });
   const closed = once(socket, 'close').then(() => undefined);
-  socket.write(upgradeRequest(path));
+  socket.write(upgradeRequest(path, extra));
   await upgraded;
-  return { socket, received: () => buffer.subarray(headEnd + 4), closed };
+  return {
+    socket,
+    head: buffer.subarray(0, headEnd).toString('latin1'),
+    received: () => buffer.subarray(headEnd + 4),
+    closed,
+  };
 }
 
 /** A client frame, masked unless told otherwise. */

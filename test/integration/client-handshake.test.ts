@@ -44,7 +44,7 @@ function respond(response: string) {
 describe('the request on the wire (RFC 6455 §4.1)', { timeout: 10_000 }, () => {
   test('request line, Host, Upgrade, Connection, key, version; no Origin, protocol or extension', async () => {
     const server = await serve((socket, request) => socket.write(acceptResponse(request)));
-    const ws = new WebSocket(`${server.url}/chat/room?x=1&y=%20`, { perMessageDeflate: true });
+    const ws = new WebSocket(`${server.url}/chat/room?x=1&y=%20`, { perMessageDeflate: false });
     await nextEvent(ws, 'open');
     ws.close();
     const request = server.requests[0]!;
@@ -59,6 +59,29 @@ describe('the request on the wire (RFC 6455 §4.1)', { timeout: 10_000 }, () => 
     for (const absent of ['origin', 'sec-websocket-protocol', 'sec-websocket-extensions']) {
       assert.equal(request.headers[absent], undefined, absent);
     }
+  });
+
+  test('permessage-deflate is offered by default, as browsers do (RFC 7692 §5)', async () => {
+    const server = await serve((socket, request) => socket.write(acceptResponse(request)));
+    for (const options of [{}, { perMessageDeflate: true }]) {
+      const ws = new WebSocket(server.url, options);
+      await nextEvent(ws, 'open');
+      assert.equal(ws.extensions, '', 'the server declined it');
+      ws.close();
+    }
+    const ws = new WebSocket(server.url, {
+      perMessageDeflate: { serverNoContextTakeover: true, clientMaxWindowBits: 10 },
+    });
+    await nextEvent(ws, 'open');
+    ws.close();
+    assert.deepEqual(
+      server.requests.map((r) => r.headers['sec-websocket-extensions']),
+      [
+        'permessage-deflate; client_max_window_bits',
+        'permessage-deflate; client_max_window_bits',
+        'permessage-deflate; server_no_context_takeover; client_max_window_bits=10',
+      ],
+    );
   });
 
   test('subprotocols, Origin and extra headers when asked', async () => {
@@ -125,9 +148,22 @@ describe('responses that fail the connection', { timeout: 10_000 }, () => {
     ],
     [
       'an extension the client did not offer',
-      (request) => acceptResponse(request, ['Sec-WebSocket-Extensions: permessage-deflate']),
+      (request) => acceptResponse(request, ['Sec-WebSocket-Extensions: x-webkit-deflate-frame']),
       'WS_HANDSHAKE_UNEXPECTED_EXTENSION',
     ],
+    ...[
+      'permessage-deflate; client_max_window_bits',
+      'permessage-deflate; server_max_window_bits=16',
+      'permessage-deflate; server_max_window_bits=08',
+      'permessage-deflate; client_no_context_takeover=1',
+      'permessage-deflate; unknown_parameter',
+      'permessage-deflate; server_no_context_takeover; server_no_context_takeover',
+      'permessage-deflate, permessage-deflate',
+    ].map((value): [string, (request: RawRequest) => string, string] => [
+      `permessage-deflate accepted as "${value}" (RFC 7692 §7)`,
+      (request) => acceptResponse(request, [`Sec-WebSocket-Extensions: ${value}`]),
+      'WS_HANDSHAKE_BAD_EXTENSION_PARAMS',
+    ]),
   ];
 
   for (const [name, response, code] of cases) {
@@ -142,6 +178,32 @@ describe('responses that fail the connection', { timeout: 10_000 }, () => {
       assert.equal(server.requests.length, 1);
     });
   }
+
+  test('permessage-deflate accepted when perMessageDeflate is false: not offered', async () => {
+    const server = await serve((socket, request) =>
+      socket.write(acceptResponse(request, ['Sec-WebSocket-Extensions: permessage-deflate'])),
+    );
+    const { log, diagnostic } = await attempt(server.url, { perMessageDeflate: false });
+    assert.deepEqual(log, FAILED);
+    assert.ok(diagnostic instanceof HandshakeError);
+    assert.equal(diagnostic.code, 'WS_HANDSHAKE_UNEXPECTED_EXTENSION');
+  });
+
+  test('a server_max_window_bits larger than asked for (RFC 7692 §7.1.2.1)', async () => {
+    const server = await serve((socket, request) =>
+      socket.write(
+        acceptResponse(request, [
+          'Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=12',
+        ]),
+      ),
+    );
+    const { log, diagnostic } = await attempt(server.url, {
+      perMessageDeflate: { serverMaxWindowBits: 10 },
+    });
+    assert.deepEqual(log, FAILED);
+    assert.ok(diagnostic instanceof HandshakeError);
+    assert.equal(diagnostic.code, 'WS_HANDSHAKE_BAD_EXTENSION_PARAMS');
+  });
 
   test('subprotocols offered and none selected (WebSockets §2.2 processResponse step 2)', async () => {
     const server = await serve((socket, request) => socket.write(acceptResponse(request)));

@@ -269,8 +269,8 @@ describe('subprotocols (RFC 6455 §4.2.2 /subprotocol/)', () => {
     await shut(wss);
   });
 
-  test('permessage-deflate offers are declined: no Sec-WebSocket-Extensions', T, async () => {
-    const { wss, port, url } = await listen({ perMessageDeflate: true });
+  test('permessage-deflate is off by default: offers are declined', T, async () => {
+    const { wss, port, url } = await listen();
     const head = await rawHead(
       port,
       upgradeRequest('/', {

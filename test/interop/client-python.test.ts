@@ -1,40 +1,17 @@
 /** The wskit client against Python's websockets server (test/interop/peers/echo_server.py). */
 import assert from 'node:assert/strict';
-import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { describe, test } from 'node:test';
 import { WebSocket } from '../../src/whatwg/websocket.js';
 import { nextEvent, record } from '../helpers/ws-events.js';
+import { pythonEchoServer, skipReason } from './python-peer.js';
 
-const PYTHON = '/usr/bin/python3';
-const PEER = fileURLToPath(new URL('../../../test/interop/peers/echo_server.py', import.meta.url));
+const skip = skipReason();
 
-const missing =
-  spawnSync(PYTHON, ['-c', 'import websockets'], { stdio: 'ignore' }).status === 0
-    ? false
-    : `${PYTHON} cannot import websockets (Debian: apt-get install python3-websockets)`;
-
-describe('client against Python websockets', { skip: missing, timeout: 20_000 }, () => {
-  let peer: ChildProcessWithoutNullStreams;
-  let base = '';
-
-  before(async () => {
-    peer = spawn(PYTHON, [PEER]);
-    const [line] = (await once(createInterface({ input: peer.stdout }), 'line')) as [string];
-    base = `ws://127.0.0.1:${Number(line)}`;
-  });
-  after(async () => {
-    const exited = once(peer, 'exit');
-    peer.stdin.end();
-    const timer = setTimeout(() => peer.kill(), 2000);
-    await exited;
-    clearTimeout(timer);
-  });
+describe('client against Python websockets', { timeout: 20_000, ...(skip ? { skip } : {}) }, () => {
+  const peer = pythonEchoServer();
 
   test('echo of text, binary and a 4 MiB message; subprotocol; client close with code and reason', async () => {
-    const ws = new WebSocket(`${base}/echo`, ['chat']);
+    const ws = new WebSocket(`${peer.base()}/echo`, ['chat']);
     ws.binaryType = 'arraybuffer';
     const { log, messages, closed } = record(ws);
     await nextEvent(ws, 'open');
@@ -60,7 +37,7 @@ describe('client against Python websockets', { skip: missing, timeout: 20_000 },
   });
 
   test('no subprotocol offered: none selected', async () => {
-    const ws = new WebSocket(`${base}/echo`);
+    const ws = new WebSocket(`${peer.base()}/echo`);
     await nextEvent(ws, 'open');
     assert.equal(ws.protocol, '');
     const closed = nextEvent(ws, 'close');
@@ -70,7 +47,7 @@ describe('client against Python websockets', { skip: missing, timeout: 20_000 },
 
   for (const code of [1000, 1001, 1011, 4003]) {
     test(`server close with ${code}: a clean close with its code and reason`, async () => {
-      const { log, closed } = record(new WebSocket(`${base}/close/${code}`));
+      const { log, closed } = record(new WebSocket(`${peer.base()}/close/${code}`));
       await closed;
       assert.deepEqual(log, ['open', `close:${code}:closing from python:true`]);
     });

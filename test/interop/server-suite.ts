@@ -4,8 +4,13 @@
 // records a digest of everything it receives, and the two are compared here.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import type { Socket } from 'node:net';
 import { describe, test } from 'node:test';
-import type { ServerWebSocket, WebSocketServer } from '../../src/server/index.js';
+import type {
+  ServerWebSocket,
+  WebSocketServer,
+  WebSocketServerOptions,
+} from '../../src/server/index.js';
 import { listen, nextConnection, nextEvent } from '../helpers/server.js';
 
 export type Kind = 'text' | 'binary';
@@ -66,11 +71,24 @@ export const CLOSE_CODES = [
   1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999,
 ];
 
+/** A configuration of the server under test, and what it must agree with the peer. */
+export interface SuiteVariant {
+  /** Added to the test names. */
+  readonly label: string;
+  readonly server: Pick<WebSocketServerOptions, 'perMessageDeflate'>;
+  /** The `extensions` every connection must have. */
+  readonly extensions: string;
+}
+
 /** The server under test: echoes messages, obeys `cmd:` text messages, records what it saw. */
-async function interopServer() {
-  const { wss, url } = await listen({ maxPayload: 32 << 20 });
+async function interopServer(variant: SuiteVariant | undefined) {
+  const { wss, url } = await listen({ maxPayload: 32 << 20, ...variant?.server });
   const received: Described[] = [];
-  wss.on('connection', (socket) => {
+  /** Each connection's TCP socket, for the bytes that crossed the wire. */
+  const tcp: Socket[] = [];
+  wss.on('connection', (socket, request) => {
+    tcp.push(request.socket);
+    if (variant !== undefined) assert.equal(socket.extensions, variant.extensions);
     socket.on('message', (data, isBinary) => {
       const bytes = data as Buffer;
       if (!isBinary && bytes.subarray(0, 4).toString() === 'cmd:') {
@@ -85,7 +103,7 @@ async function interopServer() {
       socket.send(bytes, { binary: isBinary });
     });
   });
-  return { wss, url, received };
+  return { wss, url, received, tcp };
 }
 
 function command(socket: ServerWebSocket<undefined>, text: string): void {
@@ -117,18 +135,22 @@ async function openAccepted(
   return accepted;
 }
 
-/** The shared suite; `skip` is a reason to skip it (the peer is not installed). */
+/**
+ * The shared suite; `skip` is a reason to skip it (the peer is not installed). With a `variant`
+ * the server runs with its options, and every connection must agree on its extensions.
+ */
 export function serverInteropSuite(
   peerName: string,
   makePeer: () => Promise<InteropPeer>,
   skip?: string,
+  variant?: SuiteVariant,
 ): void {
   const options = { timeout: 60_000, ...(skip === undefined ? {} : { skip }) };
 
   async function session(
     run: (peer: InteropPeer, server: Awaited<ReturnType<typeof interopServer>>) => Promise<void>,
   ) {
-    const server = await interopServer();
+    const server = await interopServer(variant);
     const peer = await makePeer();
     try {
       await run(peer, server);
@@ -138,7 +160,23 @@ export function serverInteropSuite(
     }
   }
 
-  describe(`wskit server ↔ ${peerName}`, () => {
+  describe(`wskit server ↔ ${peerName}${variant === undefined ? '' : `, ${variant.label}`}`, () => {
+    if (variant?.extensions) {
+      test(`${variant.extensions} is agreed, and both sides compress`, options, () =>
+        session(async (peer, server) => {
+          await peer.open(server.url);
+          // 1 MiB of text that repeats every 19 bytes each way: far fewer bytes on the wire. (The
+          // binary pattern repeats every 256 bytes, beyond the reach of a 9-bit window: zlib
+          // matches at most 250 bytes back there.)
+          assert.ok((await peer.echo('text', 1 << 20)).equal, 'the echo differs');
+          const tcp = server.tcp[0]!;
+          assert.ok(tcp.bytesRead < 1 << 16, `the peer compressed: ${tcp.bytesRead} read`);
+          assert.ok(tcp.bytesWritten < 1 << 16, `the server compressed: ${tcp.bytesWritten}`);
+          assert.ok((await peer.echo('binary', 1 << 20)).equal, 'the binary echo differs');
+        }),
+      );
+    }
+
     for (const kind of ['text', 'binary'] as const) {
       test(`${kind} messages from 0 bytes to 16 MiB are echoed intact`, options, () =>
         session(async (peer, server) => {

@@ -51,7 +51,8 @@ async def main():
                     subprotocols=cmd.get("protocols") or None,
                     max_size=None,
                     ping_interval=None,
-                    compression=None,
+                    # "deflate" offers permessage-deflate with the library's defaults.
+                    compression=cmd.get("compression"),
                 )
                 result = {"protocol": ws.subprotocol or ""}
             elif op == "echo":

@@ -7,6 +7,25 @@ import {
 } from '../../../src/extensions/zlib-limiter.js';
 
 describe('ZlibLimiter', () => {
+  test('under load that never lets the queue empty, its array stays bounded', () => {
+    const limiter = new ZlibLimiter(2);
+    const queue = (limiter as unknown as { queue: unknown[] }).queue;
+    const releases: (() => void)[] = [];
+    let started = 0;
+    const job = (release: () => void) => {
+      started++;
+      releases.push(release);
+    };
+    for (let i = 0; i < 100; i++) limiter.run(job);
+    for (let i = 0; i < 100_000; i++) {
+      releases.shift()!();
+      limiter.run(job);
+    }
+    assert.equal(started, 100_002);
+    assert.equal(limiter.pending, 98);
+    assert.ok(queue.length < 3000, `${queue.length} slots`);
+  });
+
   test('runs at most `limit` jobs at once, the rest in FIFO order', () => {
     const limiter = new ZlibLimiter(2);
     const started: number[] = [];

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { UsageError } from '../../../src/protocol/errors.js';
 import { WebSocket } from '../../../src/whatwg/websocket.js';
 import { nextEvent } from '../../helpers/ws-events.js';
 
@@ -163,6 +164,27 @@ describe('WebSocket constructor: Node options', { timeout: 5000 }, () => {
         TypeError,
         JSON.stringify(options),
       );
+    }
+  });
+
+  test('perMessageDeflate: a boolean or options; a bad value throws at construction', () => {
+    assert.throws(
+      () => new WebSocket(url, { perMessageDeflate: 1 as unknown as boolean }),
+      TypeError,
+    );
+    for (const options of [
+      { serverMaxWindowBits: 16 },
+      { clientMaxWindowBits: 7 },
+      { level: 10 },
+    ]) {
+      assert.throws(
+        () => new WebSocket(url, { perMessageDeflate: options }),
+        (error: Error) => (error as UsageError).code === 'WS_USAGE_INVALID_OPTION',
+        JSON.stringify(options),
+      );
+    }
+    for (const perMessageDeflate of [false, true, { serverNoContextTakeover: true }]) {
+      new WebSocket(url, { perMessageDeflate }).close();
     }
   });
 
