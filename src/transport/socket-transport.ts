@@ -49,8 +49,17 @@ export class SocketTransport implements EngineSink {
   /** The last buffer the engine produced, held so that a send callback can ride on it. */
   private held: Buffer | null = null;
   private heldCallback: WriteCallback | undefined = undefined;
-  /** Send callbacks by the engine's call number, until that call's last buffer is written. */
-  private readonly callbacks = new Map<number, WriteCallback>();
+  /**
+   * The callback of the engine call in progress, handed over when that call's last buffer
+   * arrives (`onWrite`'s `call`): no map operation for a frame written at once.
+   */
+  private pendingCallback: WriteCallback | undefined = undefined;
+  private pendingCall = 0;
+  /**
+   * Send callbacks by the engine's call number, for frames that wait behind one being
+   * compressed, until that call's last buffer is written. Made on first use.
+   */
+  private callbacks: Map<number, WriteCallback> | null = null;
   private corked = false;
   private finished = false;
   /** Reading stopped because the engine holds too much input (while it inflates). */
@@ -97,7 +106,12 @@ export class SocketTransport implements EngineSink {
     cb?: WriteCallback,
     options?: SendOptions,
   ): boolean {
-    this.call(cb, () => this.engine.send(data, binary, fin, options));
+    if (cb !== undefined) this.expect(cb);
+    try {
+      this.engine.send(data, binary, fin, options);
+    } finally {
+      if (cb !== undefined) this.settle();
+    }
     return this.flush();
   }
 
@@ -128,6 +142,19 @@ export class SocketTransport implements EngineSink {
     this.socket.destroy();
   }
 
+  /**
+   * Holds every write until the matching `releaseWrites` (calls nest), for a shell that delivers
+   * the messages of one read in several tasks (the WHATWG facade): what its listeners send then
+   * leaves in one writev instead of one write per task.
+   */
+  holdWrites(): void {
+    this.socket.cork();
+  }
+
+  releaseWrites(): void {
+    this.socket.uncork();
+  }
+
   pause(): void {
     this.userPaused = true;
     this.socket.pause();
@@ -144,7 +171,11 @@ export class SocketTransport implements EngineSink {
     if (this.held !== null) this.writeOut(this.held, this.heldCallback);
     this.held = data;
     this.heldCallback = undefined;
-    if (call !== undefined && this.callbacks.size > 0) {
+    if (call === undefined) return;
+    if (call === this.pendingCall && this.pendingCallback !== undefined) {
+      this.heldCallback = this.pendingCallback;
+      this.pendingCallback = undefined;
+    } else if (this.callbacks !== null) {
       this.heldCallback = this.callbacks.get(call);
       this.callbacks.delete(call);
     }
@@ -219,14 +250,31 @@ export class SocketTransport implements EngineSink {
       send();
       return;
     }
-    const call = this.engine.sendCalls + 1;
-    this.callbacks.set(call, cb);
+    this.expect(cb);
     try {
       send();
-    } catch (error) {
-      this.callbacks.delete(call);
-      throw error;
+    } finally {
+      this.settle();
     }
+  }
+
+  /** `cb` is for the engine call about to be made. */
+  private expect(cb: WriteCallback): void {
+    this.pendingCall = this.engine.sendCalls + 1;
+    this.pendingCallback = cb;
+  }
+
+  /**
+   * After the engine call: a callback not handed over yet waits for a frame queued behind a
+   * deflate, unless the call threw (then the engine's call count did not move).
+   */
+  private settle(): void {
+    const cb = this.pendingCallback;
+    if (cb === undefined) return;
+    this.pendingCallback = undefined;
+    if (this.engine.sendCalls !== this.pendingCall) return;
+    this.callbacks ??= new Map();
+    this.callbacks.set(this.pendingCall, cb);
   }
 
   /** Writes the held buffer, with the callback that rides on it. */
@@ -292,8 +340,10 @@ export class SocketTransport implements EngineSink {
     if (this.timer !== null) clearTimeout(this.timer);
     this.flush(); // fails the callback of a buffer still held
     // Calls whose bytes were never written (dropped when the connection failed).
-    for (const cb of this.callbacks.values()) process.nextTick(cb, new Error('socket closed'));
-    this.callbacks.clear();
+    if (this.callbacks !== null) {
+      for (const cb of this.callbacks.values()) process.nextTick(cb, new Error('socket closed'));
+      this.callbacks.clear();
+    }
     if (this.socketError !== null && this.engine.error === null && !this.engine.closedCleanly) {
       this.handler.onError(this.socketError);
     }
