@@ -31,6 +31,34 @@ export type WriteCallback = (error?: Error | null) => void;
 const DEFAULT_CLOSE_TIMEOUT = 30_000;
 
 /**
+ * The socket's listeners are these module functions, shared by every connection: a socket calls
+ * them with itself as `this`, and finds its transport under this key. Five closures and their
+ * contexts per connection were a sixth of an idle connection's memory.
+ */
+const kTransport = Symbol('transport');
+type BoundSocket = Socket & { [kTransport]: SocketTransport };
+
+function onData(this: BoundSocket, chunk: Buffer): void {
+  this[kTransport].receive(chunk);
+}
+function onEnd(this: BoundSocket): void {
+  this[kTransport].onEnd();
+}
+function onClose(this: BoundSocket): void {
+  this[kTransport].onSocketClose();
+}
+function onError(this: BoundSocket, error: Error): void {
+  this[kTransport].onSocketError(error);
+}
+function onDrain(this: BoundSocket): void {
+  this[kTransport].handler.onDrain();
+}
+function uncork(transport: SocketTransport): void {
+  transport.corked = false;
+  transport.socket.uncork();
+}
+
+/**
  * Binds a socket to the engine: the only place where bytes meet a socket and where close
  * timers live. Writes made in one turn of the event loop are corked together and leave in one
  * writev; a callback given to `send` runs when its last byte has been handed to the kernel.
@@ -43,7 +71,8 @@ const DEFAULT_CLOSE_TIMEOUT = 30_000;
 export class SocketTransport implements EngineSink {
   readonly engine: Connection;
   readonly socket: Socket;
-  private readonly handler: TransportHandler;
+  /** @internal */
+  readonly handler: TransportHandler;
   private readonly closeTimeout: number;
   private timer: NodeJS.Timeout | null = null;
   /** The last buffer the engine produced, held so that a send callback can ride on it. */
@@ -60,7 +89,8 @@ export class SocketTransport implements EngineSink {
    * compressed, until that call's last buffer is written. Made on first use.
    */
   private callbacks: Map<number, WriteCallback> | null = null;
-  private corked = false;
+  /** @internal A cork is on until the end of this turn. */
+  corked = false;
   private finished = false;
   /** Reading stopped because the engine holds too much input (while it inflates). */
   private enginePaused = false;
@@ -69,10 +99,6 @@ export class SocketTransport implements EngineSink {
   private endPending = false;
   private closePending = false;
   private socketError: Error | null = null;
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.socket.uncork();
-  };
 
   constructor(socket: Socket, handler: TransportHandler, options: TransportOptions, head?: Buffer) {
     this.socket = socket;
@@ -81,11 +107,12 @@ export class SocketTransport implements EngineSink {
     this.engine = new Connection(this, options);
     socket.setNoDelay(true);
     socket.setTimeout(0);
-    socket.on('data', (chunk: Buffer) => this.receive(chunk));
-    socket.on('end', () => this.onEnd());
-    socket.on('close', () => this.onSocketClose());
-    socket.on('error', (error: Error) => this.onSocketError(error));
-    socket.on('drain', () => this.handler.onDrain());
+    (socket as BoundSocket)[kTransport] = this;
+    socket.on('data', onData);
+    socket.on('end', onEnd);
+    socket.on('close', onClose);
+    socket.on('error', onError);
+    socket.on('drain', onDrain);
     if (head !== undefined && head.length > 0) this.receive(head);
   }
 
@@ -228,7 +255,8 @@ export class SocketTransport implements EngineSink {
 
   // ---- internals ----
 
-  private receive(chunk: Buffer): void {
+  /** @internal */
+  receive(chunk: Buffer): void {
     if (!this.engine.receive(chunk) && !this.enginePaused) {
       this.enginePaused = true;
       this.socket.pause();
@@ -295,7 +323,7 @@ export class SocketTransport implements EngineSink {
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
-      process.nextTick(this.uncork);
+      process.nextTick(uncork, this);
     }
     return this.socket.write(data, cb);
   }
@@ -306,7 +334,8 @@ export class SocketTransport implements EngineSink {
     this.timer.unref();
   }
 
-  private onEnd(): void {
+  /** @internal */
+  onEnd(): void {
     this.engine.receiveEof();
     this.flush();
     // Frames still being compressed go out before our FIN.
@@ -319,13 +348,15 @@ export class SocketTransport implements EngineSink {
     if (!this.socket.writableEnded) this.socket.end();
   }
 
-  private onSocketError(error: Error): void {
+  /** @internal */
+  onSocketError(error: Error): void {
     this.socketError = error;
     this.engine.receiveEof();
     this.socket.destroy();
   }
 
-  private onSocketClose(): void {
+  /** @internal */
+  onSocketClose(): void {
     if (this.finished) return;
     this.engine.receiveEof();
     // Messages that arrived before the end are still inflating: they are reported first.
