@@ -4,10 +4,21 @@
 # compare against (ws with bufferutil, undici) there. Idempotent.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-src="${BENCH_INSTRUMENTS_SRC:-$here/../../shared/bench}"
+# The instruments live in a shared/bench folder next to the checkout or one of its parents.
+src="${BENCH_INSTRUMENTS_SRC:-}"
+if [ -z "$src" ]; then
+  dir="$here/.."
+  while [ "$(cd "$dir" && pwd)" != / ]; do
+    dir="$dir/.."
+    if [ -d "$dir/shared/bench" ]; then
+      src="$(cd "$dir/shared/bench" && pwd)"
+      break
+    fi
+  done
+fi
 dst="$here/.instruments"
-if [ ! -d "$src" ]; then
-  echo "bench/setup.sh: the instruments are not at $src (set BENCH_INSTRUMENTS_SRC)" >&2
+if [ -z "$src" ] || [ ! -d "$src" ]; then
+  echo "bench/setup.sh: no shared/bench found above $here (set BENCH_INSTRUMENTS_SRC)" >&2
   exit 1
 fi
 mkdir -p "$dst"

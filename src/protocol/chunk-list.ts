@@ -16,7 +16,8 @@ export class ChunkList {
    * filling then replacing the array cost an allocation per message.
    */
   private first: Buffer | null = null;
-  private parts: Buffer[] = [];
+  /** Made when a message arrives in more than one piece. */
+  private parts: Buffer[] | null = null;
   private acc: Buffer | null = null;
   private total = 0;
 
@@ -35,20 +36,19 @@ export class ChunkList {
       this.total = piece.length;
       return;
     }
-    if (this.parts.length === 0) this.parts.push(this.first);
-    this.parts.push(piece);
+    const parts = (this.parts ??= [this.first]);
+    parts.push(piece);
     this.total += piece.length;
     // Compact only when the pieces are small on average: a large message read in 64 KiB
     // chunks is joined once at the end, while a flood of tiny fragments cannot grow the list.
-    if (this.parts.length > MAX_PARTS && this.parts.length * SMALL_PIECE > this.total)
-      this.compact();
+    if (parts.length > MAX_PARTS && parts.length * SMALL_PIECE > this.total) this.compact(parts);
   }
 
   /** The whole message, and an empty list for the next one. */
   take(): Buffer {
     let out: Buffer;
     if (this.acc !== null) out = this.acc.subarray(0, this.total);
-    else if (this.parts.length === 0) out = this.first ?? EMPTY;
+    else if (this.parts === null) out = this.first ?? EMPTY;
     else out = Buffer.concat(this.parts, this.total);
     this.reset();
     return out;
@@ -56,14 +56,14 @@ export class ChunkList {
 
   reset(): void {
     this.first = null;
-    if (this.parts.length > 0) this.parts = [];
+    this.parts = null;
     this.acc = null;
     this.total = 0;
   }
 
-  private compact(): void {
-    this.acc = Buffer.concat(this.parts, Math.max(this.total * 2, 4096));
-    this.parts = [];
+  private compact(parts: Buffer[]): void {
+    this.acc = Buffer.concat(parts, Math.max(this.total * 2, 4096));
+    this.parts = null;
   }
 
   private append(piece: Buffer): void {

@@ -63,7 +63,10 @@ export class Connection implements FrameHandler {
   // The frame being received.
   private frameOpcode = 0;
   private frameFin = false;
-  private readonly control = Buffer.alloc(125);
+  /** A control frame's payload as it arrived, while it is in one piece (a view). */
+  private controlFirst: Buffer | null = null;
+  /** A control payload that arrived in pieces is gathered here; made the first time one does. */
+  private control: Buffer | null = null;
   private controlLength = 0;
 
   // The message being received (RFC 6455 §5.4).
@@ -72,11 +75,13 @@ export class Connection implements FrameHandler {
   private readonly parts = new ChunkList();
   /** Set while a fragmented text message is checked fragment by fragment (§8.1). */
   private incrementalUtf8 = false;
-  private readonly utf8 = new Utf8Validator();
+  /** Made for the first fragmented text message. */
+  private utf8: Utf8Validator | null = null;
   // A compressed message (RSV1 on its first frame): its frames' payloads, inflated one by one.
   private messageCompressed = false;
   private inflatedLength = 0;
-  private readonly compressedFrame = new ChunkList();
+  /** Made for the first compressed frame. */
+  private compressedFrame: ChunkList | null = null;
   /** A frame is in zlib: decoding is paused until it comes back. */
   private inflating = false;
   /** Input ended while inflating: handled once the held input is decoded. */
@@ -316,6 +321,7 @@ export class Connection implements FrameHandler {
       if (length > 125)
         return this.reject(1002, 'WS_ERR_CONTROL_TOO_LONG', `control frame of ${length} bytes`);
       this.controlLength = 0;
+      this.controlFirst = null;
       return true;
     }
     if (opcode === Opcode.Continuation) {
@@ -339,7 +345,7 @@ export class Connection implements FrameHandler {
       this.messageCompressed = rsv !== 0;
       this.inflatedLength = 0;
       this.incrementalUtf8 = opcode === Opcode.Text && !fin;
-      if (this.incrementalUtf8) this.utf8.reset();
+      if (this.incrementalUtf8) (this.utf8 ??= new Utf8Validator()).reset();
     }
     // The limit applies before any payload byte is buffered, across all fragments; the inflated
     // size of a compressed message is checked again as zlib produces it.
@@ -357,11 +363,20 @@ export class Connection implements FrameHandler {
 
   onFrameData(data: Buffer): void {
     if (isControlOpcode(this.frameOpcode)) {
-      data.copy(this.control, this.controlLength);
+      if (this.controlLength === 0) {
+        this.controlFirst = data;
+      } else {
+        const control = (this.control ??= Buffer.alloc(125));
+        if (this.controlFirst !== null) {
+          this.controlFirst.copy(control);
+          this.controlFirst = null;
+        }
+        data.copy(control, this.controlLength);
+      }
       this.controlLength += data.length;
       return;
     }
-    if (this.messageCompressed) this.compressedFrame.push(data);
+    if (this.messageCompressed) (this.compressedFrame ??= new ChunkList()).push(data);
     else this.acceptData(data);
   }
 
@@ -371,7 +386,8 @@ export class Connection implements FrameHandler {
       const payload =
         this.controlLength === 0
           ? EMPTY
-          : Buffer.from(this.control.subarray(0, this.controlLength));
+          : Buffer.from(this.controlFirst ?? this.control!.subarray(0, this.controlLength));
+      this.controlFirst = null;
       if (opcode === Opcode.Close) this.receiveClose(payload);
       else if (opcode === Opcode.Ping) this.receivePing(payload);
       else this.sink.onPong(payload);
@@ -395,7 +411,7 @@ export class Connection implements FrameHandler {
 
   /** Message bytes, as received or inflated. §8.1: invalid UTF-8 fails as soon as it is proved. */
   private acceptData(data: Buffer): boolean {
-    if (this.incrementalUtf8 && !this.utf8.push(data)) {
+    if (this.incrementalUtf8 && !this.utf8!.push(data)) {
       return this.reject(1007, 'WS_ERR_INVALID_UTF8', 'invalid UTF-8 in a text message');
     }
     this.parts.push(data);
@@ -406,7 +422,7 @@ export class Connection implements FrameHandler {
     const data = this.parts.take();
     const text = this.messageOpcode === Opcode.Text;
     this.messageOpcode = 0;
-    if (text && !(this.incrementalUtf8 ? this.utf8.complete : isValidUtf8(data))) {
+    if (text && !(this.incrementalUtf8 ? this.utf8!.complete : isValidUtf8(data))) {
       this.reject(1007, 'WS_ERR_INVALID_UTF8', 'invalid UTF-8 in a text message');
       return;
     }
@@ -418,7 +434,7 @@ export class Connection implements FrameHandler {
     this.inflating = true;
     this.decoder.pause();
     const limit = this.maxPayload - this.inflatedLength;
-    this.codec!.decompress(this.compressedFrame.take(), fin, limit, (result) =>
+    this.codec!.decompress(this.compressedFrame?.take() ?? EMPTY, fin, limit, (result) =>
       this.inflated(result, fin),
     );
   }
@@ -527,7 +543,7 @@ export class Connection implements FrameHandler {
     this.failure = error;
     this.decoder.stop();
     this.parts.reset();
-    this.compressedFrame.reset();
+    this.compressedFrame?.reset();
     this.closeReceived = true;
     if (this.codec !== null) {
       // §7.1.7: nothing more is read or sent but the Close frame: abandon zlib work.

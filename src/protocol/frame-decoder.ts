@@ -23,6 +23,9 @@ enum State {
 /** The longest header: 2 + 8 (64-bit length) + 4 (mask), RFC 6455 §5.2. */
 const MAX_HEADER = 14;
 
+/** The masking key's bytes for `applyMask`, filled from `maskWord` for each call: never held. */
+const keyScratch = new Uint8Array(4);
+
 /**
  * Incremental frame decoder, RFC 6455 §5.2. Any split of the input gives the same events:
  * a header split across reads is gathered in a 14-byte spill, payload bytes are unmasked in
@@ -30,9 +33,11 @@ const MAX_HEADER = 14;
  */
 export class FrameDecoder {
   private state: State = State.Header;
-  private readonly spill = Buffer.alloc(MAX_HEADER);
+  /** A header split across reads is gathered here; made the first time one is. */
+  private spill: Buffer | null = null;
   private spillLength = 0;
-  private readonly maskKey = new Uint8Array(4);
+  /** The masking key, its first byte in the top 8 bits (a number: no buffer per connection). */
+  private maskWord = 0;
   private masked = false;
   /** Payload bytes of the current frame not yet seen. */
   private remaining = 0;
@@ -40,7 +45,8 @@ export class FrameDecoder {
   private consumed = 0;
   /** Set by `pause`: input is held, in order, until `resume`. */
   private pausedFlag = false;
-  private held: Buffer[] = [];
+  /** Input held while paused; made on first use. */
+  private held: Buffer[] | null = null;
   private heldLength = 0;
 
   constructor(private readonly handler: FrameHandler) {}
@@ -48,7 +54,7 @@ export class FrameDecoder {
   /** Drops all further input (after a close or a failure). */
   stop(): void {
     this.state = State.Stopped;
-    this.held = [];
+    this.held = null;
     this.heldLength = 0;
   }
 
@@ -63,12 +69,14 @@ export class FrameDecoder {
   /** Decodes the held input; stops again if a handler pauses. */
   resume(): void {
     this.pausedFlag = false;
-    while (!this.pausedFlag && this.held.length > 0 && this.state !== State.Stopped) {
-      const chunk = this.held.shift()!;
+    const held = this.held;
+    if (held === null) return;
+    while (!this.pausedFlag && held.length > 0 && this.state !== State.Stopped) {
+      const chunk = held.shift()!;
       this.heldLength -= chunk.length;
       const rest = this.decode(chunk);
       if (rest !== null) {
-        this.held.unshift(rest);
+        held.unshift(rest);
         this.heldLength += rest.length;
       }
     }
@@ -96,7 +104,7 @@ export class FrameDecoder {
     if (this.state === State.Stopped) return;
     const rest = this.pausedFlag ? chunk : this.decode(chunk);
     if (rest !== null && rest.length > 0) {
-      this.held.push(rest);
+      (this.held ??= []).push(rest);
       this.heldLength += rest.length;
     }
   }
@@ -112,7 +120,14 @@ export class FrameDecoder {
         if (pos < 0) return null;
       } else if (this.state === State.Payload) {
         const n = Math.min(this.remaining, end - pos);
-        if (this.masked) applyMask(chunk, pos, pos + n, this.maskKey, this.consumed);
+        if (this.masked) {
+          const word = this.maskWord;
+          keyScratch[0] = word >>> 24;
+          keyScratch[1] = word >>> 16;
+          keyScratch[2] = word >>> 8;
+          keyScratch[3] = word;
+          applyMask(chunk, pos, pos + n, keyScratch, this.consumed);
+        }
         this.remaining -= n;
         this.consumed += n;
         this.handler.onFrameData(chunk.subarray(pos, pos + n));
@@ -136,28 +151,29 @@ export class FrameDecoder {
       if (end - pos >= need) {
         next = pos + need;
       } else {
-        chunk.copy(this.spill, 0, pos, end);
+        chunk.copy((this.spill ??= Buffer.alloc(MAX_HEADER)), 0, pos, end);
         this.spillLength = end - pos;
         return -1;
       }
     } else {
       // Gather the header in the spill, a byte at a time until its length is known.
+      const spill = (this.spill ??= Buffer.alloc(MAX_HEADER));
       let p = pos;
       if (this.spillLength < 2) {
         const take = Math.min(2 - this.spillLength, end - p);
-        chunk.copy(this.spill, this.spillLength, p, p + take);
+        chunk.copy(spill, this.spillLength, p, p + take);
         this.spillLength += take;
         p += take;
         if (this.spillLength < 2) return -1;
       }
-      const need = headerLength(this.spill[1]!);
+      const need = headerLength(spill[1]!);
       const take = Math.min(need - this.spillLength, end - p);
-      chunk.copy(this.spill, this.spillLength, p, p + take);
+      chunk.copy(spill, this.spillLength, p, p + take);
       this.spillLength += take;
       p += take;
       if (this.spillLength < need) return -1;
       this.spillLength = 0;
-      src = this.spill;
+      src = spill;
       at = 0;
       next = p;
     }
@@ -190,12 +206,7 @@ export class FrameDecoder {
       if (length < 0x10000) return this.headerError('non-minimal-length');
     }
     this.masked = masked;
-    if (masked) {
-      this.maskKey[0] = buf[p]!;
-      this.maskKey[1] = buf[p + 1]!;
-      this.maskKey[2] = buf[p + 2]!;
-      this.maskKey[3] = buf[p + 3]!;
-    }
+    if (masked) this.maskWord = buf.readUInt32BE(p);
     if (!this.handler.onFrameStart(fin, rsv, opcode, length, masked)) {
       this.state = State.Stopped;
       return false;

@@ -1,4 +1,5 @@
-import { applyMask, writeMaskKey } from './mask.js';
+import { applyMask, SIMD_THRESHOLD, writeMaskKey } from './mask.js';
+import { maskSimd } from './mask-simd.js';
 
 /** Payloads up to this size are merged with their header into one buffer; larger ones are not copied (server side). */
 const MERGE_LIMIT = 1024;
@@ -30,6 +31,10 @@ export function encodeFrame(
   const out = Buffer.allocUnsafe(merge ? headerLength + length : headerLength);
   writeHeader(out, opcode, length, lengthBytes, options);
   if (!merge) return [out, toBuffer(payload)];
+  // Large payloads are masked on their way into the frame: one copy fewer.
+  if (options.mask && length >= SIMD_THRESHOLD && maskPayloadInto(payload, out, headerLength)) {
+    return [out];
+  }
   out.set(payload, headerLength);
   if (options.mask) maskPayload(out, headerLength, length);
   return [out];
@@ -57,6 +62,16 @@ function maskPayload(out: Buffer, headerLength: number, length: number): void {
   keyScratch[2] = out[headerLength - 2]!;
   keyScratch[3] = out[headerLength - 1]!;
   applyMask(out, headerLength, headerLength + length, keyScratch, 0);
+}
+
+/** Masks `payload` into `out` after the key that ends the header; false without SIMD. */
+function maskPayloadInto(payload: Uint8Array, out: Buffer, headerLength: number): boolean {
+  const word =
+    out[headerLength - 4]! |
+    (out[headerLength - 3]! << 8) |
+    (out[headerLength - 2]! << 16) |
+    (out[headerLength - 1]! << 24);
+  return maskSimd(payload, 0, payload.length, word, out, headerLength);
 }
 
 function writeHeader(

@@ -1,4 +1,5 @@
 import { randomFillSync } from 'node:crypto';
+import { maskSimd } from './mask-simd.js';
 
 /**
  * RFC 6455 §5.3: masking keys must be unpredictable, from a strong source of entropy.
@@ -30,11 +31,37 @@ const wordView = new Uint32Array(wordBytes.buffer);
 const WORD_THRESHOLD = 64;
 
 /**
+ * From this many bytes up WebAssembly SIMD is faster than the 32-bit loop, copies included
+ * (`bench/micro/mask.ts`).
+ */
+export const SIMD_THRESHOLD = 512;
+
+/**
  * XORs `buf[start..end)` in place with the 4-byte `key` (RFC 6455 §5.3), starting at
  * key byte `phase` (the number of payload bytes already masked, for frames split across reads).
- * Masking and unmasking are the same operation. Large spans go a 32-bit word at a time.
+ * Masking and unmasking are the same operation. Large spans go through WebAssembly SIMD where
+ * it is available, others a 32-bit word at a time.
  */
 export function applyMask(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  key: Uint8Array,
+  phase: number,
+): void {
+  if (end - start >= SIMD_THRESHOLD) {
+    const word =
+      key[phase & 3]! |
+      (key[(phase + 1) & 3]! << 8) |
+      (key[(phase + 2) & 3]! << 16) |
+      (key[(phase + 3) & 3]! << 24);
+    if (maskSimd(buf, start, end, word)) return;
+  }
+  applyMaskPortable(buf, start, end, key, phase);
+}
+
+/** `applyMask` in plain JavaScript: 32-bit words for large spans, bytes for the rest. */
+export function applyMaskPortable(
   buf: Uint8Array,
   start: number,
   end: number,

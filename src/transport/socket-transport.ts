@@ -31,6 +31,34 @@ export type WriteCallback = (error?: Error | null) => void;
 const DEFAULT_CLOSE_TIMEOUT = 30_000;
 
 /**
+ * The socket's listeners are these module functions, shared by every connection: a socket calls
+ * them with itself as `this`, and finds its transport under this key. Five closures and their
+ * contexts per connection were a sixth of an idle connection's memory.
+ */
+const kTransport = Symbol('transport');
+type BoundSocket = Socket & { [kTransport]: SocketTransport };
+
+function onData(this: BoundSocket, chunk: Buffer): void {
+  this[kTransport].receive(chunk);
+}
+function onEnd(this: BoundSocket): void {
+  this[kTransport].onEnd();
+}
+function onClose(this: BoundSocket): void {
+  this[kTransport].onSocketClose();
+}
+function onError(this: BoundSocket, error: Error): void {
+  this[kTransport].onSocketError(error);
+}
+function onDrain(this: BoundSocket): void {
+  this[kTransport].handler.onDrain();
+}
+function uncork(transport: SocketTransport): void {
+  transport.corked = false;
+  transport.socket.uncork();
+}
+
+/**
  * Binds a socket to the engine: the only place where bytes meet a socket and where close
  * timers live. Writes made in one turn of the event loop are corked together and leave in one
  * writev; a callback given to `send` runs when its last byte has been handed to the kernel.
@@ -43,15 +71,26 @@ const DEFAULT_CLOSE_TIMEOUT = 30_000;
 export class SocketTransport implements EngineSink {
   readonly engine: Connection;
   readonly socket: Socket;
-  private readonly handler: TransportHandler;
+  /** @internal */
+  readonly handler: TransportHandler;
   private readonly closeTimeout: number;
   private timer: NodeJS.Timeout | null = null;
   /** The last buffer the engine produced, held so that a send callback can ride on it. */
   private held: Buffer | null = null;
   private heldCallback: WriteCallback | undefined = undefined;
-  /** Send callbacks by the engine's call number, until that call's last buffer is written. */
-  private readonly callbacks = new Map<number, WriteCallback>();
-  private corked = false;
+  /**
+   * The callback of the engine call in progress, handed over when that call's last buffer
+   * arrives (`onWrite`'s `call`): no map operation for a frame written at once.
+   */
+  private pendingCallback: WriteCallback | undefined = undefined;
+  private pendingCall = 0;
+  /**
+   * Send callbacks by the engine's call number, for frames that wait behind one being
+   * compressed, until that call's last buffer is written. Made on first use.
+   */
+  private callbacks: Map<number, WriteCallback> | null = null;
+  /** @internal A cork is on until the end of this turn. */
+  corked = false;
   private finished = false;
   /** Reading stopped because the engine holds too much input (while it inflates). */
   private enginePaused = false;
@@ -60,10 +99,6 @@ export class SocketTransport implements EngineSink {
   private endPending = false;
   private closePending = false;
   private socketError: Error | null = null;
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.socket.uncork();
-  };
 
   constructor(socket: Socket, handler: TransportHandler, options: TransportOptions, head?: Buffer) {
     this.socket = socket;
@@ -72,11 +107,12 @@ export class SocketTransport implements EngineSink {
     this.engine = new Connection(this, options);
     socket.setNoDelay(true);
     socket.setTimeout(0);
-    socket.on('data', (chunk: Buffer) => this.receive(chunk));
-    socket.on('end', () => this.onEnd());
-    socket.on('close', () => this.onSocketClose());
-    socket.on('error', (error: Error) => this.onSocketError(error));
-    socket.on('drain', () => this.handler.onDrain());
+    (socket as BoundSocket)[kTransport] = this;
+    socket.on('data', onData);
+    socket.on('end', onEnd);
+    socket.on('close', onClose);
+    socket.on('error', onError);
+    socket.on('drain', onDrain);
     if (head !== undefined && head.length > 0) this.receive(head);
   }
 
@@ -97,7 +133,12 @@ export class SocketTransport implements EngineSink {
     cb?: WriteCallback,
     options?: SendOptions,
   ): boolean {
-    this.call(cb, () => this.engine.send(data, binary, fin, options));
+    if (cb !== undefined) this.expect(cb);
+    try {
+      this.engine.send(data, binary, fin, options);
+    } finally {
+      if (cb !== undefined) this.settle();
+    }
     return this.flush();
   }
 
@@ -139,6 +180,19 @@ export class SocketTransport implements EngineSink {
     this.socket.destroy();
   }
 
+  /**
+   * Holds every write until the matching `releaseWrites` (calls nest), for a shell that delivers
+   * the messages of one read in several tasks (the WHATWG facade): what its listeners send then
+   * leaves in one writev instead of one write per task.
+   */
+  holdWrites(): void {
+    this.socket.cork();
+  }
+
+  releaseWrites(): void {
+    this.socket.uncork();
+  }
+
   pause(): void {
     this.userPaused = true;
     this.socket.pause();
@@ -155,7 +209,11 @@ export class SocketTransport implements EngineSink {
     if (this.held !== null) this.writeOut(this.held, this.heldCallback);
     this.held = data;
     this.heldCallback = undefined;
-    if (call !== undefined && this.callbacks.size > 0) {
+    if (call === undefined) return;
+    if (call === this.pendingCall && this.pendingCallback !== undefined) {
+      this.heldCallback = this.pendingCallback;
+      this.pendingCallback = undefined;
+    } else if (this.callbacks !== null) {
       this.heldCallback = this.callbacks.get(call);
       this.callbacks.delete(call);
     }
@@ -208,7 +266,8 @@ export class SocketTransport implements EngineSink {
 
   // ---- internals ----
 
-  private receive(chunk: Buffer): void {
+  /** @internal */
+  receive(chunk: Buffer): void {
     if (!this.engine.receive(chunk) && !this.enginePaused) {
       this.enginePaused = true;
       this.socket.pause();
@@ -230,14 +289,31 @@ export class SocketTransport implements EngineSink {
       send();
       return;
     }
-    const call = this.engine.sendCalls + 1;
-    this.callbacks.set(call, cb);
+    this.expect(cb);
     try {
       send();
-    } catch (error) {
-      this.callbacks.delete(call);
-      throw error;
+    } finally {
+      this.settle();
     }
+  }
+
+  /** `cb` is for the engine call about to be made. */
+  private expect(cb: WriteCallback): void {
+    this.pendingCall = this.engine.sendCalls + 1;
+    this.pendingCallback = cb;
+  }
+
+  /**
+   * After the engine call: a callback not handed over yet waits for a frame queued behind a
+   * deflate, unless the call threw (then the engine's call count did not move).
+   */
+  private settle(): void {
+    const cb = this.pendingCallback;
+    if (cb === undefined) return;
+    this.pendingCallback = undefined;
+    if (this.engine.sendCalls !== this.pendingCall) return;
+    this.callbacks ??= new Map();
+    this.callbacks.set(this.pendingCall, cb);
   }
 
   /** Writes the held buffer, with the callback that rides on it. */
@@ -258,7 +334,7 @@ export class SocketTransport implements EngineSink {
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
-      process.nextTick(this.uncork);
+      process.nextTick(uncork, this);
     }
     return this.socket.write(data, cb);
   }
@@ -269,7 +345,8 @@ export class SocketTransport implements EngineSink {
     this.timer.unref();
   }
 
-  private onEnd(): void {
+  /** @internal */
+  onEnd(): void {
     this.engine.receiveEof();
     this.flush();
     // Frames still being compressed go out before our FIN.
@@ -282,13 +359,15 @@ export class SocketTransport implements EngineSink {
     if (!this.socket.writableEnded) this.socket.end();
   }
 
-  private onSocketError(error: Error): void {
+  /** @internal */
+  onSocketError(error: Error): void {
     this.socketError = error;
     this.engine.receiveEof();
     this.socket.destroy();
   }
 
-  private onSocketClose(): void {
+  /** @internal */
+  onSocketClose(): void {
     if (this.finished) return;
     this.engine.receiveEof();
     // Messages that arrived before the end are still inflating: they are reported first.
@@ -303,8 +382,10 @@ export class SocketTransport implements EngineSink {
     if (this.timer !== null) clearTimeout(this.timer);
     this.flush(); // fails the callback of a buffer still held
     // Calls whose bytes were never written (dropped when the connection failed).
-    for (const cb of this.callbacks.values()) process.nextTick(cb, new Error('socket closed'));
-    this.callbacks.clear();
+    if (this.callbacks !== null) {
+      for (const cb of this.callbacks.values()) process.nextTick(cb, new Error('socket closed'));
+      this.callbacks.clear();
+    }
     if (this.socketError !== null && this.engine.error === null && !this.engine.closedCleanly) {
       this.handler.onError(this.socketError);
     }

@@ -77,8 +77,11 @@ export function readSecondArgument(value: unknown): {
   return { protocols, options };
 }
 
-/** The bytes a `send()` argument stands for, after the Web IDL union conversion. */
-export type SendData = { kind: 'text'; text: string } | { kind: 'bytes'; bytes: Uint8Array } | Blob;
+/**
+ * What a `send()` argument stands for, after the Web IDL union conversion: text, bytes (a view,
+ * never a copy) or a Blob.
+ */
+export type SendData = string | Uint8Array | Blob;
 
 /** Web IDL union `(BufferSource or Blob or USVString)`, in the order the union is resolved. */
 export function toSendData(data: unknown): SendData {
@@ -87,22 +90,21 @@ export function toSendData(data: unknown): SendData {
       if ((data as ArrayBuffer & { resizable?: boolean }).resizable === true) {
         throw new TypeError('A resizable ArrayBuffer cannot be sent');
       }
-      return { kind: 'bytes', bytes: new Uint8Array(data) };
+      return new Uint8Array(data);
     }
     if (ArrayBuffer.isView(data)) {
       // Web IDL: a BufferSource without [AllowShared] or [AllowResizable].
       if (!types.isArrayBuffer(data.buffer) || (data.buffer as { resizable?: boolean }).resizable) {
         throw new TypeError('A view on a shared or resizable buffer cannot be sent');
       }
-      return {
-        kind: 'bytes',
-        bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-      };
+      // A Uint8Array (a Buffer) is taken as it is: the engine reads any Uint8Array.
+      if (data instanceof Uint8Array) return data;
+      return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     }
     if (data instanceof Blob) return data;
   }
   // USVString. Encoding to UTF-8 turns lone surrogates into U+FFFD, as USVString does.
-  return { kind: 'text', text: toDOMString(data) };
+  return toDOMString(data);
 }
 
 /** A new ArrayBuffer holding exactly `data`, without a copy when `data` already is one. */

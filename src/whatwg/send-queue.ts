@@ -6,8 +6,8 @@
 
 /** Where the queue writes: the facade, which hands the frames to the transport. */
 export interface SendTarget {
-  /** Writes one message; `onWritten` runs once its bytes have been handed to the socket. */
-  writeMessage(data: Uint8Array | string, binary: boolean, onWritten: () => void): void;
+  /** Writes one message of `length` bytes (for bufferedAmount, once they have left). */
+  writeMessage(data: Uint8Array | string, binary: boolean, length: number): void;
   /** Starts the closing handshake (RFC 6455 §7.1.2). */
   writeClose(code: number | undefined, reason: string): void;
   /** A Blob could not be read: the message can never be sent. */
@@ -20,22 +20,19 @@ type Entry =
 
 export class SendQueue {
   private readonly target: SendTarget;
-  /** Called with a message's length once its bytes have left (for bufferedAmount). */
-  private readonly onSent: (length: number) => void;
   /** Entries waiting behind a Blob; empty when nothing is pending. */
   private readonly waiting: Entry[] = [];
   private stopped = false;
 
-  constructor(target: SendTarget, onSent: (length: number) => void) {
+  constructor(target: SendTarget) {
     this.target = target;
-    this.onSent = onSent;
   }
 
   /** Sends a text or binary message now, or after the Blobs queued before it. */
   add(data: Uint8Array | string, binary: boolean, length: number): void {
     if (this.stopped) return;
     if (this.waiting.length === 0) {
-      this.write({ kind: 'message', data, binary, length });
+      this.target.writeMessage(data, binary, length);
       return;
     }
     // The caller may change its buffer once send() returns: keep a copy of what it sent.
@@ -89,6 +86,6 @@ export class SendQueue {
       return;
     }
     const { data, binary, length } = entry;
-    if (data !== null) this.target.writeMessage(data, binary, () => this.onSent(length));
+    if (data !== null) this.target.writeMessage(data, binary, length);
   }
 }

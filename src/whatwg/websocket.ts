@@ -41,6 +41,17 @@ function queueTask(task: () => void): void {
   setImmediate(task);
 }
 
+/**
+ * Runs a message task and, after the last one pending, lets the writes its listeners made go.
+ * Queued with setImmediate and its arguments: no closure per message. Set in the class's static
+ * block, which can reach its private members.
+ */
+let runMessageTask: (ws: WebSocket, data: Buffer, binary: boolean) => void;
+
+/** The WebSockets whose messages left in this turn of the event loop; settleSent runs after it. */
+const sentPending: WebSocket[] = [];
+let settleSent: () => void;
+
 /** A connection that could not be established, or that was aborted, never says why (§4). */
 function closedWhileConnecting(): DOMException {
   return new DOMException(
@@ -113,6 +124,8 @@ export class WebSocket extends EventTarget {
   #bufferedAmount = 0;
   /** Bytes that left since the last task: subtracted from bufferedAmount by the next one. */
   #sentSinceTask = 0;
+  /** The lengths of the messages written whose write callback has not run yet, oldest first. */
+  readonly #writtenLengths: number[] = [];
   #dialing: Dialing | null = null;
   #transport: SocketTransport | null = null;
   #queue: SendQueue | null = null;
@@ -124,6 +137,11 @@ export class WebSocket extends EventTarget {
   #failed = false;
   /** The cause of the failure or abnormal closure, for the onDiagnostic option. */
   #diagnostic: Error | null = null;
+  /** Message tasks queued and not yet run; while there are any, the transport holds writes. */
+  #pendingMessages = 0;
+  #holdingWrites = false;
+  /** The URL's origin, serialized once for every MessageEvent. */
+  #origin = '';
 
   /**
    * `new WebSocket(url, protocols)` (WebSockets §3.1). The second argument may also be a
@@ -146,6 +164,7 @@ export class WebSocket extends EventTarget {
     checkProtocols(init.protocols);
     // Step 10.
     this.#url = urlRecord;
+    this.#origin = urlRecord.origin;
     this.#options = init.options;
     this.#handlers = new EventHandlers(this);
     // Step 12: in parallel, establish a WebSocket connection. The request is built now so that a
@@ -206,6 +225,23 @@ export class WebSocket extends EventTarget {
   }
 
   static {
+    settleSent = () => {
+      for (const ws of sentPending) {
+        ws.#bufferedAmount -= ws.#sentSinceTask;
+        ws.#sentSinceTask = 0;
+      }
+      sentPending.length = 0;
+    };
+    runMessageTask = (ws, data, binary) => {
+      try {
+        ws.#messageTask(data, binary);
+      } finally {
+        if (--ws.#pendingMessages === 0 && ws.#holdingWrites) {
+          ws.#holdingWrites = false;
+          ws.#transport!.releaseWrites();
+        }
+      }
+    };
     defineEventHandlers(WebSocket.prototype, ['open', 'error', 'close', 'message'], (target) => {
       if (!(#handlers in target)) throw illegalInvocation();
       return target.#handlers;
@@ -262,16 +298,16 @@ export class WebSocket extends EventTarget {
     }
     // Step 2: send only while established and before the closing handshake; count it always.
     const canSend = this.#established && !this.#closeStarted;
-    if (message instanceof Blob) {
+    if (typeof message === 'string') {
+      const length = Buffer.byteLength(message);
+      this.#bufferedAmount += length;
+      if (canSend) this.#queue!.add(message, false, length);
+    } else if (message instanceof Blob) {
       this.#bufferedAmount += message.size;
       if (canSend) this.#queue!.addBlob(message);
-    } else if (message.kind === 'text') {
-      const length = Buffer.byteLength(message.text);
-      this.#bufferedAmount += length;
-      if (canSend) this.#queue!.add(message.text, false, length);
     } else {
-      this.#bufferedAmount += message.bytes.byteLength;
-      if (canSend) this.#queue!.add(message.bytes, true, message.bytes.byteLength);
+      this.#bufferedAmount += message.byteLength;
+      if (canSend) this.#queue!.add(message, true, message.byteLength);
     }
   }
 
@@ -287,7 +323,7 @@ export class WebSocket extends EventTarget {
     // transport exists so that it precedes the tasks of any frame already in `head`.
     queueTask(() => this.#openTask(protocol, extensions));
     // The queue exists before the transport, which may report a Close frame from `head` at once.
-    this.#queue = new SendQueue(this.#sendTarget(), (length) => this.#onSent(length));
+    this.#queue = new SendQueue(this.#sendTarget());
     const options = this.#options;
     this.#transport = new SocketTransport(
       socket,
@@ -324,7 +360,15 @@ export class WebSocket extends EventTarget {
 
   #transportHandler(): TransportHandler {
     return {
-      onMessage: (data, binary) => queueTask(() => this.#messageTask(data, binary)),
+      onMessage: (data, binary) => {
+        // What the listeners of this read's messages send leaves together, after the last of
+        // them (the frames of a head read during the constructor are not held).
+        if (this.#pendingMessages++ === 0 && this.#transport !== null) {
+          this.#transport.holdWrites();
+          this.#holdingWrites = true;
+        }
+        setImmediate(runMessageTask, this, data, binary);
+      },
       onPing: () => {},
       onPong: () => {},
       onDrain: () => {},
@@ -352,12 +396,11 @@ export class WebSocket extends EventTarget {
 
   #sendTarget(): SendTarget {
     return {
-      writeMessage: (data, binary, onWritten) => {
+      writeMessage: (data, binary, length) => {
         const transport = this.#transport!;
         if (transport.engine.state !== 'open') return;
-        transport.send(data, binary, true, (error) => {
-          if (!error) onWritten();
-        });
+        transport.send(data, binary, true, this.#onWritten);
+        this.#writtenLengths.push(length);
       },
       writeClose: (code, reason) => {
         const transport = this.#transport!;
@@ -370,16 +413,18 @@ export class WebSocket extends EventTarget {
     };
   }
 
-  /** bufferedAmount falls between tasks, never during one (§3.1 bufferedAmount). */
-  #onSent(length: number): void {
-    if (this.#sentSinceTask === 0) {
-      setImmediate(() => {
-        this.#bufferedAmount -= this.#sentSinceTask;
-        this.#sentSinceTask = 0;
-      });
-    }
+  /**
+   * The write callback of every message: callbacks run in the order of the writes, so the
+   * message is the oldest in #writtenLengths.
+   */
+  readonly #onWritten = (error?: Error | null): void => {
+    const length = this.#writtenLengths.shift()!;
+    if (error) return;
+    // bufferedAmount falls between tasks, never during one (§3.1 bufferedAmount): one task for
+    // every WebSocket that sent something in this turn.
+    if (this.#sentSinceTask === 0 && sentPending.push(this) === 1) setImmediate(settleSent);
     this.#sentSinceTask += length;
-  }
+  };
 
   // ---- tasks (WebSockets §4 "Feedback from the protocol") ----
 
@@ -406,9 +451,7 @@ export class WebSocket extends EventTarget {
       dataForEvent = new Blob([data as Uint8Array<ArrayBuffer>]);
     else dataForEvent = toArrayBuffer(data);
     // Step 3.
-    this.dispatchEvent(
-      new MessageEvent('message', { data: dataForEvent, origin: this.#url.origin }),
-    );
+    this.dispatchEvent(new MessageEvent('message', { data: dataForEvent, origin: this.#origin }));
   }
 
   /** RFC 6455 §7.1.3: the closing handshake has started. */

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { applyMask, writeMaskKey } from '../../../src/protocol/mask.js';
+import {
+  applyMask,
+  applyMaskPortable,
+  SIMD_THRESHOLD,
+  writeMaskKey,
+} from '../../../src/protocol/mask.js';
+import { maskSimd, simdAvailable } from '../../../src/protocol/mask-simd.js';
 
 /** RFC 6455 §5.3, transcribed: transformed-octet-i = original-octet-i XOR masking-key-octet-(i MOD 4). */
 function referenceMask(data: Uint8Array, key: Uint8Array, phase: number): Buffer {
@@ -95,4 +101,32 @@ test('§5.3: masking keys are spread over all byte values (not a weak generator)
   }
   // 16,384 bytes: each value is expected 64 times; absent values would mean a broken source.
   assert.ok(counts.every((c) => c > 10 && c < 160));
+});
+
+test('§5.3: the WebAssembly SIMD path equals the JavaScript loop for large spans, any offset and phase', () => {
+  assert.ok(simdAvailable(), 'Node 20 runs WebAssembly SIMD');
+  // Around the 16- and 64-byte steps of the module, its 64 KiB pass, and the SIMD threshold.
+  const lengths = [SIMD_THRESHOLD, SIMD_THRESHOLD + 1, 1000, 4099, 65535, 65536, 65537, 200_003];
+  for (const length of lengths) {
+    for (const offset of [0, 1, 3]) {
+      for (const phase of [0, 1, 2, 3]) {
+        const original = pattern(length + 8);
+        const viaSimd = Buffer.from(original);
+        const viaJs = Buffer.from(original);
+        applyMask(viaSimd, offset, offset + length, KEY, phase);
+        applyMaskPortable(viaJs, offset, offset + length, KEY, phase);
+        assert.ok(viaSimd.equals(viaJs), `length ${length}, offset ${offset}, phase ${phase}`);
+      }
+    }
+  }
+});
+
+test('§5.3: maskSimd masks into another buffer and leaves the source alone', () => {
+  const source = pattern(70_000);
+  const before = Buffer.from(source);
+  const frame = Buffer.alloc(source.length + 14, 0xee);
+  assert.ok(maskSimd(source, 0, source.length, Buffer.from(KEY).readInt32LE(0), frame, 14));
+  assert.ok(source.equals(before));
+  assert.ok(frame.subarray(14).equals(referenceMask(source, KEY, 0)));
+  assert.deepEqual([...frame.subarray(0, 14)], new Array(14).fill(0xee));
 });

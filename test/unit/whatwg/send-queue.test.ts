@@ -6,14 +6,14 @@ function recordingTarget() {
   const written: string[] = [];
   const sent: number[] = [];
   const target: SendTarget = {
-    writeMessage: (data, binary, onWritten) => {
+    writeMessage: (data, binary, length) => {
       written.push(`${binary ? 'binary' : 'text'}:${Buffer.from(data as Uint8Array).toString()}`);
-      onWritten();
+      sent.push(length);
     },
     writeClose: (code, reason) => written.push(`close:${code}:${reason}`),
     onBlobError: (error) => written.push(`blob-error:${error.message}`),
   };
-  const queue = new SendQueue(target, (length) => sent.push(length));
+  const queue = new SendQueue(target);
   return { written, sent, queue };
 }
 
