@@ -1,7 +1,7 @@
 // An echo server with permessage-deflate, for bench/deflate-echo.ts: wskit's WebSocketServer or
 // ws's, with the same compression settings.
 //
-//   PORT=9000 node build/bench/deflate-echo-server.js wskit|ws [defaults|no-context-takeover]
+//   PORT=9000 node build/bench/deflate-echo-server.js wskit|ws [defaults|context-takeover|no-context-takeover]
 //
 // ws is loaded from bench/.instruments (where bench/setup.sh installs it with bufferutil) when it
 // is there, else from the project's node_modules. Prints one line once it listens.
@@ -11,10 +11,16 @@ import { fileURLToPath } from 'node:url';
 import type * as WsModule from 'ws';
 import { WebSocketServer } from '../src/server/index.js';
 
-/** Compression settings both servers get; the defaults of both are zlib's and ws's. */
+/** Compression settings both servers get. */
 const SETTINGS = {
-  /** Context takeover, 15-bit windows, level 6, memLevel 8, threshold 1024, 10 zlib jobs at once. */
+  /**
+   * Each library's own defaults: 15-bit windows, level 6, memLevel 8, threshold 1024, 10 zlib
+   * jobs at once in both; ws keeps its compression context, wskit's server resets it after every
+   * message (server_no_context_takeover, RFC 7692 §7.1.1.1).
+   */
   defaults: {},
+  /** As the defaults, with the server's context kept by both (wskit's `false` is ws's default). */
+  'context-takeover': { serverNoContextTakeover: false },
   /** Contexts reset (ws) or released (wskit) after every message. */
   'no-context-takeover': { serverNoContextTakeover: true, clientNoContextTakeover: true },
 } as const;

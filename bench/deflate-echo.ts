@@ -1,16 +1,21 @@
 // End-to-end benchmark of permessage-deflate on the server: wskit's WebSocketServer against ws's,
-// both echoing with compression on and the same settings, driven by the C load generator.
+// both echoing with compression on, driven by the C load generator. Settings: `defaults` (each
+// library's own: ws keeps its compression context, wskit's server resets it), `context-takeover`
+// (both keep it), `no-context-takeover` (both reset it, both ways).
 //
 //   bash bench/setup.sh                         # builds bench/.instruments/wsload (with zlib)
 //   node node_modules/typescript/bin/tsc -p tsconfig.json
 //   ulimit -n 8192 && node build/bench/deflate-echo.js [--reps 5] [--duration 10] [--warmup 3]
-//       [--conns 1000] [--size 1k] [--setting defaults|no-context-takeover|all]
+//       [--conns 1000] [--size 1k] [--payload json|alphabet]
+//       [--setting defaults|context-takeover|no-context-takeover|all]
 //       [--load-cpu 0] [--server-cpu 1]
 //
 // For each setting and repetition, wskit then ws (interleaved: wskit, ws, wskit, ws, ...): a fresh
 // server process (bench/deflate-echo-server.ts) pinned to --server-cpu, then
-// `wsload -c CONNS -s SIZE -w 1 -t --deflate` pinned to --load-cpu: every connection keeps one
-// text message in flight; wsload sends it uncompressed (RFC 7692 allows it) and inflates the
+// `wsload -c CONNS -s SIZE -w 1 --json-text --deflate` (`-t` with --payload alphabet) pinned to
+// --load-cpu: every connection keeps one text message of JSON-like records (random values; see
+// bench/instruments/wsload-json-text.patch) in flight; wsload sends it uncompressed (RFC 7692
+// allows it) and inflates the
 // compressed echo. Measured: echoed messages per second, the server's peak RSS (VmHWM from
 // /proc/PID/status: the kernel's high-water mark over the whole run, handshakes included), its
 // CPU use, and wsload's (1.0 would mean wsload, not the server, was the limit). Each repetition
@@ -45,6 +50,8 @@ interface Options {
   warmup: number;
   conns: number;
   size: string;
+  /** wsload's text: `json` (JSON-like records, --json-text) or `alphabet` (-t). */
+  payload: 'json' | 'alphabet';
   settings: string[];
   loadCpu: string;
   serverCpu: string;
@@ -64,7 +71,7 @@ interface Run {
 }
 
 const SERVERS = ['wskit', 'ws'] as const;
-const ALL_SETTINGS = ['defaults', 'no-context-takeover'];
+const ALL_SETTINGS = ['defaults', 'context-takeover', 'no-context-takeover'];
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const instruments = `${root}bench/.instruments`;
 
@@ -75,6 +82,7 @@ function parseArgs(argv: string[]): Options {
     warmup: 3,
     conns: 1000,
     size: '1k',
+    payload: 'json',
     settings: ALL_SETTINGS,
     loadCpu: '0',
     serverCpu: '1',
@@ -98,6 +106,10 @@ function parseArgs(argv: string[]): Options {
         break;
       case '--size':
         options.size = value;
+        break;
+      case '--payload':
+        if (value !== 'json' && value !== 'alphabet') throw new Error('--payload json|alphabet');
+        options.payload = value;
         break;
       case '--setting':
         options.settings = value === 'all' ? ALL_SETTINGS : [value];
@@ -130,7 +142,8 @@ async function once(lib: InstrumentLib, o: Options, server: string, setting: str
     const idleRss = lib.rssKiB(child.pid);
     const cpu0 = lib.cpuSeconds(child.pid);
     const t0 = process.hrtime.bigint();
-    const args = ['-p', String(port), '-c', String(o.conns), '-s', o.size, '-w', '1', '-t'];
+    const text = o.payload === 'json' ? '--json-text' : '-t';
+    const args = ['-p', String(port), '-c', String(o.conns), '-s', o.size, '-w', '1', text];
     args.push('--deflate', '-d', String(o.duration), '-W', String(o.warmup), '--json');
     const load = await lib.run(lib.pinned(o.loadCpu, [`${instruments}/wsload`, ...args]), {
       timeoutMs: (o.duration + o.warmup + 60) * 1000,

@@ -24,6 +24,10 @@ fi
 mkdir -p "$dst"
 cp -r "$src"/. "$dst"/
 chmod -R u+w "$dst"
+# Local additions to the instruments (bench/instruments/*.patch): wsload --json-text.
+for p in "$here"/instruments/*.patch; do
+  patch -s -p1 -d "$dst" <"$p"
+done
 make -s -C "$dst" >/dev/null
 if [ ! -d "$dst/node_modules/ws" ]; then
   (cd "$dst" && npm install --no-audit --no-fund --silent >/dev/null)

@@ -13,8 +13,11 @@ export type WindowBits = 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15;
 export interface PerMessageDeflateOptions {
   /**
    * Server: reset the compression context after every message even when the client does not
-   * ask (RFC 7692 §7.1.1.1), so no deflate context is kept between messages. Client: ask the
-   * server to do so, and fail the handshake if it does not agree. Default false.
+   * ask (RFC 7692 §7.1.1.1), so no deflate context is kept between messages: compressors are
+   * then pooled across connections instead of costing ~260 KiB each (see docs/compression.md).
+   * Default true on a server; `false` keeps a compressor per connection, which compresses runs of
+   * similar messages better. Client: ask the server to do so, and fail the handshake if it does
+   * not agree. Default false on a client.
    */
   readonly serverNoContextTakeover?: boolean;
   /**
@@ -94,7 +97,8 @@ interface DeflateParams {
 }
 
 interface ResolvedOptions {
-  serverNoContextTakeover: boolean;
+  /** Undefined when not set: the default depends on the side (see the option). */
+  serverNoContextTakeover: boolean | undefined;
   clientNoContextTakeover: boolean;
   serverMaxWindowBits: WindowBits | undefined;
   clientMaxWindowBits: WindowBits | boolean;
@@ -115,7 +119,7 @@ export function deflateOffer(options: PerMessageDeflateOptions = {}): string {
   const o = resolveOptions(options);
   return formatExtensions([
     element({
-      serverNoContextTakeover: o.serverNoContextTakeover,
+      serverNoContextTakeover: o.serverNoContextTakeover ?? false,
       clientNoContextTakeover: o.clientNoContextTakeover,
       serverMaxWindowBits: o.serverMaxWindowBits,
       clientMaxWindowBits:
@@ -152,7 +156,7 @@ export function acceptDeflateResponse(
   const p = parseParams(response, true);
   if (typeof p === 'string') failResponse(p);
   // §7.1.1.1: the server accepts server_no_context_takeover by echoing it; it may also add it.
-  if (o.serverNoContextTakeover && !p.serverNoContextTakeover) {
+  if (o.serverNoContextTakeover === true && !p.serverNoContextTakeover) {
     failResponse('server_no_context_takeover was asked for and not accepted');
   }
   // §7.1.2.1: a requested server window is accepted with the same or a smaller value.
@@ -224,8 +228,10 @@ export function acceptDeflateOffer(
             typeof o.clientMaxWindowBits === 'number' ? o.clientMaxWindowBits : undefined,
           );
     const answer = {
-      // §7.1.1.1: accepted by echoing it; the server may also add it on its own.
-      serverNoContextTakeover: p.serverNoContextTakeover || o.serverNoContextTakeover,
+      // §7.1.1.1: accepted by echoing it; the server may also add it on its own, and does by
+      // default so that it keeps no compressor per connection.
+      serverNoContextTakeover:
+        p.serverNoContextTakeover || (o.serverNoContextTakeover ?? SERVER_NO_CONTEXT_TAKEOVER),
       // §7.1.1.2: the server may add it; echoing the client's hint costs nothing and lets the
       // server drop its inflate context between messages.
       clientNoContextTakeover: p.clientNoContextTakeover || o.clientNoContextTakeover,
@@ -267,6 +273,14 @@ export function deflateSetting(
 }
 
 // ---- internals ----
+
+/**
+ * A server's default for `serverNoContextTakeover`. A compressor with a 32 KiB window and
+ * memLevel 8 holds ~260 KiB of zlib state; kept per connection, that is ~260 MB for 1,000
+ * compressing connections. Without context takeover one pooled compressor serves every
+ * connection in turn, and a published message can be compressed once for all its subscribers.
+ */
+const SERVER_NO_CONTEXT_TAKEOVER = true;
 
 /**
  * Checks the parameters of one element, RFC 7692 §7: only the four names defined, each once,
@@ -363,9 +377,9 @@ function failResponse(why: string): never {
 }
 
 function resolveOptions(options: PerMessageDeflateOptions): ResolvedOptions {
-  const flag = (name: keyof PerMessageDeflateOptions): boolean => {
+  const flag = (name: keyof PerMessageDeflateOptions): boolean | undefined => {
     const value = options[name];
-    if (value === undefined) return false;
+    if (value === undefined) return undefined;
     if (typeof value !== 'boolean') invalid(name, value, 'a boolean');
     return value;
   };
@@ -380,7 +394,7 @@ function resolveOptions(options: PerMessageDeflateOptions): ResolvedOptions {
   const client = options.clientMaxWindowBits;
   return {
     serverNoContextTakeover: flag('serverNoContextTakeover'),
-    clientNoContextTakeover: flag('clientNoContextTakeover'),
+    clientNoContextTakeover: flag('clientNoContextTakeover') ?? false,
     serverMaxWindowBits: int('serverMaxWindowBits', 8, 15) as WindowBits | undefined,
     clientMaxWindowBits:
       typeof client === 'boolean'

@@ -45,7 +45,8 @@ ws.onclose = (event) => {
 </script>`;
 
 const CONFIGURATIONS: [boolean | PerMessageDeflateOptions, string][] = [
-  [true, 'permessage-deflate'],
+  [true, 'permessage-deflate; server_no_context_takeover'],
+  [{ serverNoContextTakeover: false }, 'permessage-deflate'],
   [
     { serverNoContextTakeover: true, serverMaxWindowBits: 10, clientMaxWindowBits: 11 },
     'permessage-deflate; server_no_context_takeover; server_max_window_bits=10; client_max_window_bits=11',

@@ -13,12 +13,19 @@ import { FrameDecoder } from '../../src/protocol/frame-decoder.js';
 import type { EngineOptions, Role } from '../../src/protocol/types.js';
 import { RecordingSink } from './recording-sink.js';
 
-/** Both sides' parameters, negotiated as a client and a server do: offer, answer, reading. */
+/**
+ * Both sides' parameters, negotiated as a client and a server do: offer, answer, reading. The
+ * server keeps its compression context unless `server` says otherwise (not a server's default),
+ * so that context takeover is exercised both ways.
+ */
 export function negotiate(
   client: PerMessageDeflateOptions = {},
   server: PerMessageDeflateOptions = {},
 ): { client: NegotiatedDeflate; server: NegotiatedDeflate } {
-  const accepted = acceptDeflateOffer(parseExtensions(deflateOffer(client)), server);
+  const accepted = acceptDeflateOffer(parseExtensions(deflateOffer(client)), {
+    serverNoContextTakeover: false,
+    ...server,
+  });
   assert.ok(accepted !== null, 'the server accepts the offer');
   const clientParams = acceptDeflateResponse(parseExtensions(accepted.header), client);
   assert.ok(clientParams !== null, 'the client reads the answer');

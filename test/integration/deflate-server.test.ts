@@ -98,7 +98,14 @@ async function echoAll(client: WebSocket, messages: Message[]): Promise<void> {
 }
 
 const CONFIGURATIONS: [string, boolean | PerMessageDeflateOptions, WsDeflateOptions, string][] = [
-  ['defaults on both sides', true, {}, 'permessage-deflate'],
+  // A server resets its compressor after every message unless told otherwise (RFC 7692 §7.1.1.1).
+  ['defaults on both sides', true, {}, 'permessage-deflate; server_no_context_takeover'],
+  [
+    'context takeover kept by the server',
+    { serverNoContextTakeover: false },
+    {},
+    'permessage-deflate',
+  ],
   [
     'no context takeover, set by the server',
     { serverNoContextTakeover: true, clientNoContextTakeover: true },
@@ -112,8 +119,8 @@ const CONFIGURATIONS: [string, boolean | PerMessageDeflateOptions, WsDeflateOpti
     'permessage-deflate; server_no_context_takeover; client_no_context_takeover',
   ],
   [
-    'windows of 9 and 10 bits, set by the server',
-    { serverMaxWindowBits: 9, clientMaxWindowBits: 10 },
+    'windows of 9 and 10 bits, set by the server, context takeover',
+    { serverMaxWindowBits: 9, clientMaxWindowBits: 10, serverNoContextTakeover: false },
     {},
     'permessage-deflate; server_max_window_bits=9; client_max_window_bits=10',
   ],
@@ -121,11 +128,17 @@ const CONFIGURATIONS: [string, boolean | PerMessageDeflateOptions, WsDeflateOpti
     'windows of 8 and 11 bits, asked for by the client',
     true,
     { serverMaxWindowBits: 8, clientMaxWindowBits: 11 },
-    'permessage-deflate; server_max_window_bits=8; client_max_window_bits=11',
+    'permessage-deflate; server_no_context_takeover; server_max_window_bits=8; client_max_window_bits=11',
   ],
   [
     'the smaller of both windows, threshold 0, level 1, memLevel 4',
-    { serverMaxWindowBits: 10, threshold: 0, level: 1, memLevel: 4 },
+    {
+      serverMaxWindowBits: 10,
+      threshold: 0,
+      level: 1,
+      memLevel: 4,
+      serverNoContextTakeover: false,
+    },
     { serverMaxWindowBits: 12, clientMaxWindowBits: 12 },
     'permessage-deflate; server_max_window_bits=10; client_max_window_bits=12',
   ],
@@ -190,7 +203,9 @@ describe('wskit server with compression, ws client with compression', () => {
     const ws = await connect(url);
     const [lines] = (await seen) as [string[]];
     assert.ok(
-      lines.includes('Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=12'),
+      lines.includes(
+        'Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; server_max_window_bits=12',
+      ),
       lines.join('\n'),
     );
     ws.close();
@@ -220,7 +235,10 @@ describe('the server chooses among offers (RFC 7692 §5)', () => {
       }),
     );
     assert.equal(statusOf(head), 101);
-    assert.match(head, /\r\nSec-WebSocket-Extensions: permessage-deflate\r\n/);
+    assert.match(
+      head,
+      /\r\nSec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover\r\n/,
+    );
     const none = await rawHead(
       port,
       upgradeRequest('/', { 'Sec-WebSocket-Extensions': 'permessage-deflate; x=1, x-foo' }),
@@ -251,7 +269,7 @@ function inflate(frames: WireFrame[]): Buffer {
 describe('what the server writes, seen by a raw client', () => {
   test('RSV1 over the threshold only, compress: false, fragments, empty messages', T, async () => {
     const { wss, port } = await listen({
-      perMessageDeflate: { threshold: 100, serverNoContextTakeover: true },
+      perMessageDeflate: { threshold: 100 },
     });
     const { raw, socket } = await rawPair(wss, port, {
       'Sec-WebSocket-Extensions': 'permessage-deflate',

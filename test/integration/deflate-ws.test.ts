@@ -98,7 +98,12 @@ describe('wskit server, ws client, permessage-deflate', () => {
     code: 0,
     clean: false,
   });
-  const serverOptions: PerMessageDeflateOptions = { threshold: 0, serverMaxWindowBits: 11 };
+  // Context takeover kept on the server's side (not its default), to exercise it against ws.
+  const serverOptions: PerMessageDeflateOptions = {
+    threshold: 0,
+    serverMaxWindowBits: 11,
+    serverNoContextTakeover: false,
+  };
 
   before(async () => {
     server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {

@@ -9,6 +9,12 @@ const peer = async () => new PythonPeer('deflate');
 serverInteropSuite('Python websockets', peer, skip, {
   label: 'permessage-deflate, defaults',
   server: { perMessageDeflate: true },
+  extensions: 'permessage-deflate; server_no_context_takeover',
+});
+
+serverInteropSuite('Python websockets', peer, skip, {
+  label: 'permessage-deflate, context takeover kept by the server',
+  server: { perMessageDeflate: { serverNoContextTakeover: false } },
   extensions: 'permessage-deflate',
 });
 

@@ -28,8 +28,12 @@ const DEFAULTS = {
   clientMaxWindowBits: 15,
 };
 
+/**
+ * The server's answer, with context takeover allowed unless `options` says otherwise (not the
+ * server's default) so that each parameter shows on its own; the default has tests of its own.
+ */
 function server(offer: string, options: PerMessageDeflateOptions = {}) {
-  return acceptDeflateOffer(parseExtensions(offer), options);
+  return acceptDeflateOffer(parseExtensions(offer), { serverNoContextTakeover: false, ...options });
 }
 
 function client(response: string, options: PerMessageDeflateOptions = {}) {
@@ -126,6 +130,41 @@ describe('RFC 7692 §5, §7.1: the client offer', () => {
     assert.throws(() => deflateOffer(options), UsageError);
     const bits = { serverMaxWindowBits: '10' } as unknown as PerMessageDeflateOptions;
     assert.throws(() => deflateOffer(bits), UsageError);
+  });
+});
+
+describe('RFC 7692 §7.1.1.1: a server resets its compressor by default', () => {
+  for (const offer of [
+    'permessage-deflate',
+    'permessage-deflate; client_max_window_bits',
+    'permessage-deflate; server_no_context_takeover',
+  ]) {
+    test(`${offer} is answered with server_no_context_takeover`, () => {
+      const accepted = acceptDeflateOffer(parseExtensions(offer));
+      assert.ok(accepted !== null);
+      assert.equal(accepted.header, 'permessage-deflate; server_no_context_takeover');
+      assert.equal(accepted.params.serverNoContextTakeover, true);
+      assert.equal(accepted.params.clientNoContextTakeover, false);
+    });
+  }
+
+  test('serverNoContextTakeover: false keeps the context unless the client asks', () => {
+    const kept = acceptDeflateOffer(parseExtensions('permessage-deflate'), {
+      serverNoContextTakeover: false,
+    });
+    assert.equal(kept?.header, 'permessage-deflate');
+    assert.equal(kept?.params.serverNoContextTakeover, false);
+    const asked = acceptDeflateOffer(
+      parseExtensions('permessage-deflate; server_no_context_takeover'),
+      { serverNoContextTakeover: false },
+    );
+    assert.equal(asked?.params.serverNoContextTakeover, true);
+  });
+
+  test('a client does not ask for it by default, and accepts it when the server adds it', () => {
+    assert.doesNotMatch(deflateOffer(), /server_no_context_takeover/);
+    const p = client('permessage-deflate; server_no_context_takeover');
+    assert.equal(p?.serverNoContextTakeover, true);
   });
 });
 

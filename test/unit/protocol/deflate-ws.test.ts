@@ -103,6 +103,7 @@ function samples(): Buffer[] {
 
 const configurations: [string, PerMessageDeflateOptions, WsOptions][] = [
   ['defaults', {}, {}],
+  ['context takeover kept by a wskit server', { serverNoContextTakeover: false }, {}],
   ['no context takeover', { clientNoContextTakeover: true, serverNoContextTakeover: true }, {}],
   ['ws asks for 10-bit windows', {}, { serverMaxWindowBits: 10, clientMaxWindowBits: 10 }],
   ['wskit asks for 9-bit windows', { serverMaxWindowBits: 9, clientMaxWindowBits: 9 }, {}],
