@@ -3,8 +3,8 @@
 //   node node_modules/typescript/bin/tsc -p tsconfig.json
 //   node --expose-gc build/bench/deflate-memory.js [connections=1000]
 //
-// For each configuration, in a child process of its own: N engines (or, for reference, N
-// instances of ws's PerMessageDeflate with the same parameters) each inflate K messages of
+// For each configuration, in a child process of its own: N server engines (or, for reference, N
+// instances of ws's server-side PerMessageDeflate with the same parameters) each inflate K messages of
 // 2 KB of JSON from the peer and compress K replies, K = 1 (a fresh connection) and K = 32
 // (64 KB each way, so zlib's windows are touched through). Then, with all of them alive and
 // after a full GC, the growth of RSS over a baseline taken before they were created, divided
@@ -34,7 +34,12 @@ interface Configuration {
 
 const CONFIGURATIONS: Configuration[] = [
   { name: 'no permessage-deflate', engine: 'wskit' },
-  { name: 'context takeover (defaults)', engine: 'wskit', options: {} },
+  { name: 'defaults (the server resets, the client keeps)', engine: 'wskit', options: {} },
+  {
+    name: 'context takeover both ways',
+    engine: 'wskit',
+    options: { serverNoContextTakeover: false },
+  },
   {
     name: 'no context takeover',
     engine: 'wskit',
@@ -43,7 +48,12 @@ const CONFIGURATIONS: Configuration[] = [
   {
     name: 'context takeover, 10-bit windows, memLevel 4',
     engine: 'wskit',
-    options: { serverMaxWindowBits: 10, clientMaxWindowBits: 10, memLevel: 4 },
+    options: {
+      serverNoContextTakeover: false,
+      serverMaxWindowBits: 10,
+      clientMaxWindowBits: 10,
+      memLevel: 4,
+    },
   },
   { name: 'ws: context takeover (defaults)', engine: 'ws', options: {} },
   {
@@ -108,10 +118,10 @@ function engine(role: 'client' | 'server', deflate: NegotiatedDeflate | undefine
 }
 
 /**
- * The bytes a wskit server sends for `k` messages, compressed as negotiated, and the client's
- * parameters. Server frames are not masked, so every client engine can read the same buffer.
+ * The bytes a wskit client sends for `k` messages, compressed as negotiated, and the server's
+ * parameters. Every server engine can read the same masked bytes.
  */
-async function serverBytes(options: PerMessageDeflateOptions | undefined, k: number) {
+async function clientBytes(options: PerMessageDeflateOptions | undefined, k: number) {
   let server: NegotiatedDeflate | undefined;
   let client: NegotiatedDeflate | undefined;
   if (options !== undefined) {
@@ -121,18 +131,19 @@ async function serverBytes(options: PerMessageDeflateOptions | undefined, k: num
     client = acceptDeflateResponse(parseExtensions(accepted!.header), both) ?? undefined;
   }
   const written: Buffer[] = [];
-  const s = engine('server', server);
-  s.sink.onWrite = (data: Buffer) => written.push(Buffer.from(data));
-  for (let i = 0; i < k; i++) s.conn.send(MESSAGE, false);
-  await s.sink.settled();
-  return { bytes: Buffer.concat(written), client };
+  const c = engine('client', client);
+  c.sink.onWrite = (data: Buffer) => written.push(Buffer.from(data));
+  for (let i = 0; i < k; i++) c.conn.send(MESSAGE, false);
+  await c.sink.settled();
+  return { bytes: Buffer.concat(written), server };
 }
 
+/** N server engines, each having read the client's `k` messages and answered each. */
 async function runWskit(config: Configuration, n: number, k: number): Promise<unknown[]> {
-  const { bytes, client } = await serverBytes(config.options, k);
-  const engines = Array.from({ length: n }, () => engine('client', client));
+  const { bytes, server } = await clientBytes(config.options, k);
+  const engines = Array.from({ length: n }, () => engine('server', server));
   for (const { conn } of engines) {
-    conn.receive(bytes);
+    conn.receive(Buffer.from(bytes)); // a server unmasks in place
     for (let j = 0; j < k; j++) conn.send(MESSAGE, false);
   }
   await Promise.all(engines.map(({ sink }) => sink.settled()));
@@ -163,7 +174,6 @@ async function runWs(config: Configuration, n: number, k: number): Promise<unkno
     pmd.accept(structuredClone(offer));
     return pmd;
   });
-  // ws's side is a server here: the inflate and deflate contexts are the same kind either way.
   await Promise.all(
     instances.map(async (pmd) => {
       for (let j = 0; j < k; j++) {
