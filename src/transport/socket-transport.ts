@@ -1,7 +1,13 @@
 import type { Socket } from 'node:net';
 import { Connection } from '../protocol/connection.js';
 import type { ProtocolError } from '../protocol/errors.js';
-import type { EngineOptions, EngineSink, EngineState, SendOptions } from '../protocol/types.js';
+import type {
+  EngineOptions,
+  EngineSink,
+  EngineState,
+  SendOptions,
+  SharedMessage,
+} from '../protocol/types.js';
 
 /** What a shell (the server's socket, the client facade) hears from its transport. */
 export interface TransportHandler {
@@ -164,12 +170,12 @@ export class SocketTransport implements EngineSink {
   }
 
   /**
-   * Writes a frame encoded once for many sockets (a publish), without a copy; see
-   * `Connection.sendEncoded` for the ordering rules. Returns false when the engine refused it
-   * (a fragmented message or a deflate in progress): nothing was written.
+   * Sends a message framed once for many sockets (a publish), without a copy; see
+   * `Connection.sendShared`. Returns false when the engine refused it (a fragmented message is
+   * being sent): nothing was written.
    */
-  sendEncoded(frame: readonly Buffer[]): boolean {
-    if (!this.engine.sendEncoded(frame)) return false;
+  sendShared(message: SharedMessage): boolean {
+    if (!this.engine.sendShared(message)) return false;
     this.flush();
     return true;
   }
