@@ -51,6 +51,24 @@ async function rawSubscribers(
   return out;
 }
 
+/** ws clients, compressing unless told otherwise, each subscribed to 't' on the server's side. */
+async function wsSubscribers(
+  wss: WebSocketServer<undefined>,
+  url: string,
+  n: number,
+  deflate = true,
+) {
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const accepted = nextConnection(wss);
+    const client = await connect(url, [], { perMessageDeflate: deflate });
+    const socket = await accepted;
+    socket.subscribe('t');
+    out.push({ client, socket });
+  }
+  return out;
+}
+
 /** Waits until a raw client has received `count` complete frames, and returns them. */
 async function framesOf(raw: RawClient, count: number): Promise<WireFrame[]> {
   for (;;) {
@@ -94,15 +112,9 @@ describe('publishing to subscribers with permessage-deflate', () => {
       randomBytes(3000),
       '',
     ];
-    const clients = [];
-    for (let i = 0; i < 3; i++) {
-      const accepted = nextConnection(wss);
-      const client = await connect(url, [], { perMessageDeflate: true });
-      const socket = await accepted;
-      socket.subscribe('t');
-      assert.match(socket.extensions, /server_no_context_takeover/);
-      clients.push(client);
-    }
+    const peers = await wsSubscribers(wss, url, 3);
+    for (const { socket } of peers) assert.match(socket.extensions, /server_no_context_takeover/);
+    const clients = peers.map((p) => p.client);
     for (const m of messages) assert.equal(wss.publish('t', m), 3);
     for (const client of clients) {
       for (const m of messages) {
@@ -191,9 +203,7 @@ describe('publishing to subscribers with permessage-deflate', () => {
         {}, // no extension
       ];
       const subs = await rawSubscribers(wss, port, offers);
-      const accepted = nextConnection(wss);
-      const plain = await connect(url, [], { perMessageDeflate: false });
-      (await accepted).subscribe('t');
+      const plain = (await wsSubscribers(wss, url, 1, false))[0]!.client;
       const data = jsonText(2000).toString();
       const spy = spyWrites();
       try {
@@ -271,15 +281,7 @@ describe('publishing to subscribers with permessage-deflate', () => {
     T,
     async () => {
       const { wss, url } = await listen({ perMessageDeflate: SHARED });
-      const peers = [];
-      for (let i = 0; i < 2; i++) {
-        const accepted = nextConnection(wss);
-        const client = await connect(url, [], { perMessageDeflate: true });
-        const socket = await accepted;
-        socket.subscribe('t');
-        peers.push({ client, socket });
-      }
-      const [a, b] = peers;
+      const [a, b] = await wsSubscribers(wss, url, 2);
       const own = jsonText(300_000).toString();
       a!.socket.send(own);
       assert.ok(a!.socket.bufferedAmount >= 300_000, 'the send waits for zlib');
@@ -297,9 +299,7 @@ describe('publishing to subscribers with permessage-deflate', () => {
 
   test('the payload limit is checked as before, on the uncompressed size', T, async () => {
     const { wss, url } = await listen({ perMessageDeflate: SHARED, maxPayload: 1000 });
-    const accepted = nextConnection(wss);
-    const client = await connect(url, [], { perMessageDeflate: true });
-    (await accepted).subscribe('t');
+    const client = (await wsSubscribers(wss, url, 1))[0]!.client;
     // 1001 bytes of one letter would compress to a few: the limit is on what is published.
     assert.throws(
       () => wss.publish('t', 'a'.repeat(1001)),
