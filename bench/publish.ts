@@ -1,22 +1,26 @@
 // Publish benchmark: one 128-byte message to every one of 10,000 subscribers, wskit's
-// `server.publish` next to ws's `for (const c of wss.clients) c.send(m)` loop, in interleaved
-// repetitions of one run; then two wskit processes on Redis. Deliveries are counted by the
-// receiving side, `wsload --sink --stamp` (the C instruments: run bench/setup.sh first).
+// `server.publish` next to ws's `for (const c of wss.clients) c.send(m)` loop and a raw ceiling
+// (one pre-built frame, `socket.write(frame)` on every net.Socket), in interleaved repetitions of
+// one run; then two wskit processes on Redis. Deliveries are counted by the receiving side,
+// `wsload --sink --stamp` (the C instruments: run bench/setup.sh first).
 //
 //   node build/bench/publish.js [--reps 3] [--duration 4] [--warmup 1] [--conns 10000]
-//                               [--bursts 1,16] [--no-redis]
+//                               [--bursts 1,4,16] [--libs wskit,ws,raw] [--no-redis]
+//                               [--prof DIR]
 //
 // The Redis scenarios run the same bursts, and one paced publish every 250 ms for latency.
+// `--prof DIR` runs every server under `node --cpu-prof` and writes its profile into DIR.
 //
 // Each server runs in a process of its own, pinned to CPU 1, and wsload to CPU 0. A server
 // publishes `burst` messages per event-loop turn for as long as the sinks keep up: before each
 // turn it looks at the send buffers of 100 of its sockets and waits while one holds over 256 KiB,
-// so that neither library queues without bound. Every payload begins with the time it was
+// so that no publisher queues without bound. Every payload begins with the time it was
 // published (CLOCK_MONOTONIC, 8 bytes little-endian), from which wsload measures latency.
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import { createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const SIZE = 128;
@@ -42,7 +46,12 @@ async function serve(
   interval: number,
   redisUrl?: string,
 ): Promise<void> {
-  const publisher = lib === 'ws' ? await wsPublisher(port) : await wskitPublisher(port, redisUrl);
+  const publisher =
+    lib === 'ws'
+      ? await wsPublisher(port)
+      : lib === 'raw'
+        ? await rawPublisher(port)
+        : await wskitPublisher(port, redisUrl);
   let running = false;
   const turn = (): void => {
     if (!running) return;
@@ -115,6 +124,50 @@ async function wsPublisher(port: number): Promise<Publisher> {
   };
 }
 
+/**
+ * The ceiling: no WebSocket library at all once the handshake is done. The upgrade is answered
+ * with wskit's handshake functions; then each message is framed once (one unmasked frame) and
+ * written with a plain `socket.write(frame)` to every `net.Socket`, one write per socket and
+ * message: what any Node library pays at the least for one message per turn.
+ */
+async function rawPublisher(port: number): Promise<Publisher> {
+  const { createServer: createHttpServer } = await import('node:http');
+  const { validateClientRequest, buildAcceptResponse } = await import('../src/handshake/server.js');
+  const { encodeFrame, Opcode } = await import('../src/index.js');
+  const sockets: Socket[] = [];
+  const sample: { bufferedAmount: number }[] = [];
+  const server = createHttpServer();
+  server.on('upgrade', (request: IncomingMessage, socket: Socket) => {
+    const check = validateClientRequest(request);
+    if (!check.ok) {
+      socket.destroy();
+      return;
+    }
+    socket.setNoDelay(true);
+    socket.on('error', () => socket.destroy());
+    socket.resume(); // the sinks send nothing but their close; it is not read
+    socket.write(buildAcceptResponse({ key: check.key }));
+    sockets.push(socket);
+    if (sockets.length % 100 === 0) {
+      sample.push({
+        get bufferedAmount() {
+          return socket.writableLength;
+        },
+      });
+    }
+  });
+  server.listen({ port, host: '127.0.0.1', backlog: 4096 });
+  await once(server, 'listening');
+  const options = { fin: true, rsv: 0, mask: false };
+  return {
+    publish: (message) => {
+      const frame = encodeFrame(Opcode.Binary, message, options)[0]!;
+      for (const socket of sockets) socket.write(frame);
+    },
+    backlog: () => maxBuffered(sample),
+  };
+}
+
 function maxBuffered(sockets: { bufferedAmount: number }[]): number {
   let max = 0;
   for (const s of sockets) if (s.bufferedAmount > max) max = s.bufferedAmount;
@@ -142,9 +195,9 @@ async function freePort(): Promise<number> {
 }
 
 /** A server process; `pin` moves it to its CPU once it listens. */
-function startServer(args: string[]): ChildProcess {
+function startServer(args: string[], prof?: string): ChildProcess {
   return fork(fileURLToPath(import.meta.url), ['serve', ...args], {
-    execArgv: [],
+    execArgv: prof === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${prof}`],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 }
@@ -188,6 +241,17 @@ function sink(port: number, conns: number, duration: number, warmup: number) {
   return { ready, result };
 }
 
+/** Ends a server; with --prof it exits by itself, which writes its profile. */
+async function stop(server: ChildProcess, opts: Options): Promise<void> {
+  if (opts.prof === undefined) {
+    server.kill('SIGKILL');
+    return;
+  }
+  const exited = once(server, 'exit');
+  server.send('stop');
+  await exited;
+}
+
 async function pin(child: ChildProcess, cpu: string): Promise<void> {
   const tasks = spawn('taskset', ['-a', '-p', '-c', cpu, String(child.pid)], { stdio: 'ignore' });
   await once(tasks, 'exit');
@@ -195,14 +259,14 @@ async function pin(child: ChildProcess, cpu: string): Promise<void> {
 
 async function single(lib: string, burst: number, opts: Options): Promise<Result> {
   const port = await freePort();
-  const server = startServer([lib, String(port), String(burst), '0']);
+  const server = startServer([lib, String(port), String(burst), '0'], opts.prof);
   await once(server, 'message');
   await pin(server, '1');
   const { ready, result } = sink(port, opts.conns, opts.duration, opts.warmup);
   await ready;
   server.send('go');
   const r = await result;
-  server.kill('SIGKILL');
+  await stop(server, opts);
   return r;
 }
 
@@ -265,6 +329,9 @@ interface Options {
   conns: number;
   bursts: number[];
   redis: boolean;
+  libs: string[];
+  /** Write each server's CPU profile (`node --cpu-prof`) into this folder. */
+  prof: string | undefined;
 }
 
 function parse(argv: string[]): Options {
@@ -277,8 +344,10 @@ function parse(argv: string[]): Options {
     duration: Number(value('--duration', '4')),
     warmup: Number(value('--warmup', '1')),
     conns: Number(value('--conns', '10000')),
-    bursts: value('--bursts', '1,16').split(',').map(Number),
+    bursts: value('--bursts', '1,4,16').split(',').map(Number),
     redis: !argv.includes('--no-redis') && existsSync('/usr/bin/redis-server'),
+    libs: value('--libs', 'wskit,ws,raw').split(','),
+    prof: argv.includes('--prof') ? value('--prof', '') : undefined,
   };
 }
 
@@ -293,28 +362,50 @@ const ms = (us: number): string => (us / 1000).toFixed(1);
 async function drive(opts: Options): Promise<void> {
   if (!existsSync(wsload))
     throw new Error('bench/.instruments/wsload is missing: run bench/setup.sh');
+  const libs = opts.libs;
+  // Every library against ws and against the raw ceiling, when they run.
+  const pairs: [string, string][] = [];
+  for (const a of libs) {
+    for (const b of ['ws', 'raw']) {
+      if (a !== b && libs.includes(b) && !(a === 'ws' && b === 'raw')) pairs.push([a, b]);
+    }
+  }
   const rows: string[] = [
-    '| scenario | burst | wskit deliveries/s | ws deliveries/s | wskit/ws (median) | range | wskit p50 / p99 ms | ws p50 / p99 ms |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| burst | ${libs.map((l) => `${l} deliveries/s`).join(' | ')} | ${pairs.map(([a, b]) => `${a}/${b} (range)`).join(' | ')} | ${libs.map((l) => `${l} p50 / p99 ms`).join(' | ')} |`,
+    `| ---: | ${[...libs, ...pairs, ...libs].map(() => '---:').join(' | ')} |`,
   ];
   for (const burst of opts.bursts) {
-    const wskit: Result[] = [];
-    const ws: Result[] = [];
-    const ratios: number[] = [];
+    const results = new Map<string, Result[]>(libs.map((l) => [l, []]));
+    const ratios = pairs.map((): number[] => []);
     for (let rep = 0; rep < opts.reps; rep++) {
-      const a = await single('wskit', burst, opts);
-      const b = await single('ws', burst, opts);
-      wskit.push(a);
-      ws.push(b);
-      ratios.push(a.msgs_per_s / b.msgs_per_s);
-      process.stderr.write(
-        `burst ${burst} rep ${rep + 1}: wskit ${k(a.msgs_per_s)} (open ${a.open}, errors ${a.errors}, sink cpu ${a.cpu.toFixed(2)}), ws ${k(b.msgs_per_s)} (open ${b.open}, errors ${b.errors}, sink cpu ${b.cpu.toFixed(2)})\n`,
-      );
+      const run = new Map<string, Result>();
+      for (const lib of libs) {
+        const r = await single(lib, burst, opts);
+        run.set(lib, r);
+        results.get(lib)!.push(r);
+      }
+      pairs.forEach(([a, b], i) => {
+        ratios[i]!.push(run.get(a)!.msgs_per_s / run.get(b)!.msgs_per_s);
+      });
+      const line = libs.map((l) => {
+        const r = run.get(l)!;
+        return `${l} ${k(r.msgs_per_s)} (open ${r.open}, errors ${r.errors}, sink cpu ${r.cpu.toFixed(2)})`;
+      });
+      process.stderr.write(`burst ${burst} rep ${rep + 1}: ${line.join(', ')}\n`);
     }
-    rows.push(
-      `| ${opts.conns} subscribers, one process | ${burst} | ${k(median(wskit.map((r) => r.msgs_per_s)))} | ${k(median(ws.map((r) => r.msgs_per_s)))} | **${median(ratios).toFixed(2)}** | ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)} | ${ms(median(wskit.map((r) => r.p50_us)))} / ${ms(median(wskit.map((r) => r.p99_us)))} | ${ms(median(ws.map((r) => r.p50_us)))} / ${ms(median(ws.map((r) => r.p99_us)))} |`,
-    );
+    const of = (lib: string, field: keyof Result): number =>
+      median(results.get(lib)!.map((r) => r[field]));
+    const cells = [
+      ...libs.map((l) => k(of(l, 'msgs_per_s'))),
+      ...ratios.map(
+        (r) =>
+          `**${median(r).toFixed(2)}** (${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)})`,
+      ),
+      ...libs.map((l) => `${ms(of(l, 'p50_us'))} / ${ms(of(l, 'p99_us'))}`),
+    ];
+    rows.push(`| ${burst} | ${cells.join(' | ')} |`);
   }
+  console.log(`${opts.conns} subscribers, one process:\n`);
   console.log(rows.join('\n'));
   if (!opts.redis) return;
   const redisRows = [

@@ -1,4 +1,4 @@
-import { constants, type DeflateRaw, type InflateRaw } from 'node:zlib';
+import { constants, type DeflateRaw, deflateRawSync, type InflateRaw } from 'node:zlib';
 import type { Role } from '../protocol/types.js';
 import type { NegotiatedDeflate, WindowBits } from './permessage-deflate.js';
 import { zlibLimiter } from './zlib-limiter.js';
@@ -30,6 +30,50 @@ interface InflateOperation extends Operation<InflateResult> {
 
 interface DeflateOperation extends Operation<DeflateResult> {
   readonly fin: boolean;
+}
+
+/** One frozen object per configuration, shared by every connection that compresses alike. */
+const settingsByKey = new Map<string, DeflateSettings>();
+
+/**
+ * The compressor settings for this configuration, always the same object for the same values:
+ * a publish compares them by identity to compress once per configuration (`src/pubsub/`).
+ */
+export function deflateSettings(
+  windowBits: number,
+  level: number,
+  memLevel: number,
+  strategy: number,
+): DeflateSettings {
+  const key = `${windowBits} ${level} ${memLevel} ${strategy}`;
+  let settings = settingsByKey.get(key);
+  if (settings === undefined) {
+    settings = Object.freeze({ windowBits, level, memLevel, strategy });
+    settingsByKey.set(key, settings);
+  }
+  return settings;
+}
+
+/**
+ * Compresses one whole message at once, synchronously, against an empty window, RFC 7692
+ * §7.2.1: DEFLATE with a sync flush, whose `00 00 ff ff` tail is removed. What a connection
+ * without context takeover sends for that message, so one result serves all of them (a
+ * publish). Synchronous on purpose: see `docs/pubsub.md`.
+ */
+export function deflateMessage(data: Uint8Array | string, settings: DeflateSettings): Buffer {
+  const out = deflateRawSync(data, {
+    windowBits: settings.windowBits,
+    level: settings.level,
+    memLevel: settings.memLevel,
+    strategy: settings.strategy,
+    finishFlush: constants.Z_SYNC_FLUSH,
+  });
+  // A sync flush always ends with an empty stored block: anything else is a zlib fault.
+  if (out.length < 4 || !out.subarray(-4).equals(TAIL)) {
+    throw new Error('deflate output lacks the sync flush marker');
+  }
+  // §7.2.3.6: a message that compresses to nothing is sent as one empty stored block.
+  return out.length === 4 ? EMPTY_BLOCK : out.subarray(0, -4);
 }
 
 /**
@@ -81,13 +125,23 @@ export class DeflateCodec {
     // every match distance to 1 byte (zlib manual, deflateInit2), which any window satisfies,
     // so with 8 we compress with 9 bits and run-length matches only.
     const bits = server ? params.serverMaxWindowBits : params.clientMaxWindowBits;
-    this.deflateSettings = {
-      windowBits: bits === 8 ? 9 : bits,
-      level: params.level,
-      memLevel: params.memLevel,
-      strategy: bits === 8 ? constants.Z_RLE : constants.Z_DEFAULT_STRATEGY,
-    };
+    this.deflateSettings = deflateSettings(
+      bits === 8 ? 9 : bits,
+      params.level,
+      params.memLevel,
+      bits === 8 ? constants.Z_RLE : constants.Z_DEFAULT_STRATEGY,
+    );
     if (params.concurrencyLimit !== undefined) zlibLimiter.limit = params.concurrencyLimit;
+  }
+
+  /**
+   * The settings a message compressed once for many connections must have been made with to be
+   * sent on this one (`SharedMessage.deflated`), or null when this side keeps its compression
+   * context between messages: a message compressed elsewhere, against an empty window, would not
+   * match the window the peer keeps for this connection (RFC 7692 §7.1.1.1, §7.2.3.2).
+   */
+  get sharedSettings(): DeflateSettings | null {
+    return this.localNoContextTakeover ? this.deflateSettings : null;
   }
 
   /** True while a zlib context is allocated (for tests and memory accounting). */

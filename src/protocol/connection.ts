@@ -10,7 +10,14 @@ import {
 import { FrameDecoder, type FrameHandler } from './frame-decoder.js';
 import { FrameSender, RSV1 } from './frame-sender.js';
 import { isControlOpcode, isKnownOpcode, Opcode } from './opcodes.js';
-import type { EngineOptions, EngineSink, EngineState, Role, SendOptions } from './types.js';
+import type {
+  EngineOptions,
+  EngineSink,
+  EngineState,
+  Role,
+  SendOptions,
+  SharedMessage,
+} from './types.js';
 import { isValidUtf8, Utf8Validator } from './utf8.js';
 
 /** Default limit on one message, as ws has it: 100 MiB. */
@@ -216,19 +223,23 @@ export class Connection implements FrameHandler {
   }
 
   /**
-   * Writes a data frame that was encoded elsewhere, in order with this connection's frames: a
-   * message published to many connections is framed once and the same bytes are written to
-   * each (`src/pubsub/`). `frame` must be one complete, unmasked data frame (server side) whose
-   * RSV bits are 0 or claimed by an extension negotiated here. Returns false and writes nothing
-   * when the frame may not go out now: a fragmented message is being sent (RFC 6455 §5.4: a
-   * data frame may not interleave with its fragments) or frames wait behind a deflate (they
-   * were sent first). The caller then sends the message itself, or holds it until the
-   * fragmented message ends.
+   * Sends a message framed once for many connections (a publish, `src/pubsub/`): its bytes are
+   * written as they are, in order with this connection's frames. With permessage-deflate and no
+   * context takeover on our side (RFC 7692 §7.1.1.1), a message of at least `threshold` bytes is
+   * sent as `message.deflated` for our compressor settings: one compressed frame shared by every
+   * connection that compresses alike. With context takeover the uncompressed frame is sent (a
+   * message may always go uncompressed, §6, and our compressor's window is then untouched).
+   * While frames wait behind a deflate, the message waits behind them. Returns false and sends
+   * nothing while a fragmented message is being sent (RFC 6455 §5.4: no data frame may come
+   * between its fragments): the caller holds it until that message ends.
    */
-  sendEncoded(frame: readonly Buffer[]): boolean {
+  sendShared(message: SharedMessage): boolean {
     this.assertCanSend();
-    if (this.sendingFragmented || this.sender.busy) return false;
-    for (const part of frame) this.sink.onWrite(part);
+    if (this.sendingFragmented) return false;
+    const settings = this.codec?.sharedSettings ?? null;
+    const compress =
+      settings !== null && message.compress && message.length >= this.codec!.threshold;
+    this.sender.sendEncoded(compress ? message.deflated(settings) : message.frame);
     return true;
   }
 

@@ -3,6 +3,8 @@ import { encodeFrame } from './frame-encoder.js';
 import { isControlOpcode } from './opcodes.js';
 import type { EngineSink } from './types.js';
 
+const EMPTY = Buffer.alloc(0);
+
 /** RFC 7692 §6: the "Per-Message Compressed" bit, RSV1, as a 3-bit RSV value. */
 export const RSV1 = 0b100;
 
@@ -15,6 +17,8 @@ interface PendingFrame {
   readonly compress: boolean;
   readonly rsv: number;
   readonly call: number | undefined;
+  /** A frame encoded elsewhere (`sendEncoded`), written as it is; `data` is then unused. */
+  readonly encoded: readonly Buffer[] | null;
 }
 
 /**
@@ -62,8 +66,36 @@ export class FrameSender {
       return;
     }
     const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
-    this.queue.push({ opcode, data, size, fin, compress, rsv, call });
-    this.queued += size;
+    this.push({ opcode, data, size, fin, compress, rsv, call, encoded: null });
+  }
+
+  /**
+   * Writes one complete data frame encoded elsewhere (a publish), as it is, or queues it behind
+   * the frames being compressed.
+   */
+  sendEncoded(frame: readonly Buffer[]): void {
+    if (this.queue.length === 0) {
+      for (const part of frame) this.sink.onWrite(part);
+      return;
+    }
+    let size = 0;
+    for (const part of frame) size += part.length;
+    const opcode = frame[0]![0]! & 0x0f;
+    this.push({
+      opcode,
+      data: EMPTY,
+      size,
+      fin: true,
+      compress: false,
+      rsv: 0,
+      call: undefined,
+      encoded: frame,
+    });
+  }
+
+  private push(frame: PendingFrame): void {
+    this.queue.push(frame);
+    this.queued += frame.size;
     if (this.queue.length === 1) this.pump();
   }
 
@@ -89,7 +121,11 @@ export class FrameSender {
       }
       this.queue.shift();
       this.queued -= frame.size;
-      this.write(frame.opcode, frame.data, frame.fin, frame.rsv, frame.call);
+      if (frame.encoded !== null) {
+        for (const part of frame.encoded) this.sink.onWrite(part);
+      } else {
+        this.write(frame.opcode, frame.data, frame.fin, frame.rsv, frame.call);
+      }
     }
   }
 

@@ -1,4 +1,5 @@
 import type { NegotiatedDeflate } from '../extensions/permessage-deflate.js';
+import type { DeflateSettings } from '../extensions/zlib-pool.js';
 import type { ProtocolError } from './errors.js';
 
 export type Role = 'client' | 'server';
@@ -46,6 +47,25 @@ export interface SendOptions {
    * message; its other frames follow it. Default true (above the threshold).
    */
   readonly compress?: boolean;
+}
+
+/**
+ * One data message framed once for many connections (a publish, `src/pubsub/`): a server's
+ * frames are unmasked (RFC 6455 §5.1), so the same bytes are valid on every connection, and each
+ * engine picks the frame its extensions allow (`Connection.sendShared`).
+ */
+export interface SharedMessage {
+  /** One complete, unmasked, uncompressed frame (RSV 0): header and payload as `encodeFrame` gives them. */
+  readonly frame: readonly Buffer[];
+  /** The payload's length in bytes, uncompressed. */
+  readonly length: number;
+  /** False: sent uncompressed even where permessage-deflate would compress it. */
+  readonly compress: boolean;
+  /**
+   * The same message as one frame with RSV1 whose payload is compressed with `settings` against
+   * an empty window (RFC 7692 §7.2.1), made once per settings object and then reused.
+   */
+  deflated(settings: DeflateSettings): readonly Buffer[];
 }
 
 /** Extensions negotiated in the opening handshake; each claims the RSV bits it defines. */

@@ -8,6 +8,12 @@ export const MAX_TOPIC_LENGTH = 256;
 export interface PublishOptions {
   /** Send a binary message. Default: true unless `data` is a string (or a number). */
   binary?: boolean;
+  /**
+   * false publishes the message uncompressed to every subscriber. Default true: subscribers
+   * with permessage-deflate and no context takeover get one shared compressed frame when the
+   * message reaches their `threshold` (see docs/pubsub.md).
+   */
+  compress?: boolean;
 }
 
 /** @internal What the hub needs from a socket. */
@@ -108,7 +114,8 @@ export class TopicHub implements AdapterHost {
     const sockets = this.subscribers.get(topic);
     const adapter = this.adapterInUse;
     if (sockets === undefined && adapter === null) return 0;
-    const message = new PublishedMessage(data, payload, binary);
+    const compress = options?.compress ?? true;
+    const message = new PublishedMessage(data, payload, length, binary, compress);
     const delivered = sockets === undefined ? 0 : this.deliverTo(sockets, message, except);
     adapter?.publish(topic, message.payloadBytes(), binary);
     return delivered;
@@ -118,7 +125,8 @@ export class TopicHub implements AdapterHost {
   deliver(topic: string, payload: Buffer, binary: boolean): void {
     const sockets = this.subscribers.get(topic);
     if (sockets === undefined) return;
-    this.deliverTo(sockets, new PublishedMessage(payload, payload, binary), null);
+    const message = new PublishedMessage(payload, payload, payload.length, binary, true);
+    this.deliverTo(sockets, message, null);
   }
 
   /** Binds an adapter (once); resolves when it carries messages. */

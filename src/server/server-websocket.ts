@@ -469,15 +469,11 @@ export class ServerWebSocket<Data = unknown>
   // ---- internals ----
 
   /**
-   * Writes the shared frame. With permessage-deflate the engine refuses it while frames wait
-   * behind a deflate, and a connection that compresses should compress this message too: the
-   * socket then sends the payload itself (framed and compressed for this connection alone).
+   * Writes the shared frame (or, with permessage-deflate, the shared compressed one), in order
+   * with this socket's own sends: behind those still being compressed (`Connection.sendShared`).
    */
   private write(message: PublishedMessage): void {
-    if (this.transport.engine.extensions === '' && this.transport.sendEncoded(message.frame)) {
-      return;
-    }
-    this.transport.send(message.payload, message.binary, true);
+    this.transport.sendShared(message);
   }
 
   /** The fragmented message ended: the publishes held meanwhile go out. */

@@ -1,7 +1,13 @@
 import type { Socket } from 'node:net';
 import { Connection } from '../protocol/connection.js';
 import type { ProtocolError } from '../protocol/errors.js';
-import type { EngineOptions, EngineSink, EngineState, SendOptions } from '../protocol/types.js';
+import type {
+  EngineOptions,
+  EngineSink,
+  EngineState,
+  SendOptions,
+  SharedMessage,
+} from '../protocol/types.js';
 
 /** What a shell (the server's socket, the client facade) hears from its transport. */
 export interface TransportHandler {
@@ -53,15 +59,25 @@ function onError(this: BoundSocket, error: Error): void {
 function onDrain(this: BoundSocket): void {
   this[kTransport].handler.onDrain();
 }
-function uncork(transport: SocketTransport): void {
-  transport.corked = false;
-  transport.socket.uncork();
+
+/**
+ * Transports that hold a buffer or a cork until the end of this turn of the event loop. One
+ * `nextTick` per turn serves all of them: a publish to 10,000 sockets schedules one callback,
+ * not 10,000.
+ */
+const due: SocketTransport[] = [];
+
+function endTurn(): void {
+  // A transport scheduled while this runs (a write from a write callback) is served too.
+  for (let i = 0; i < due.length; i++) due[i]!.endTurn();
+  due.length = 0;
 }
 
 /**
  * Binds a socket to the engine: the only place where bytes meet a socket and where close
- * timers live. Writes made in one turn of the event loop are corked together and leave in one
- * writev; a callback given to `send` runs when its last byte has been handed to the kernel.
+ * timers live. Writes made in one turn of the event loop leave together when it ends: one
+ * buffer with one `socket.write`, several corked into one writev; a callback given to `send`
+ * runs when its last byte has been handed to the kernel.
  *
  * With permessage-deflate the engine also writes and reports from zlib completions
  * (`onAsyncComplete`): the transport then writes what it holds, stops reading while the engine
@@ -89,8 +105,18 @@ export class SocketTransport implements EngineSink {
    * compressed, until that call's last buffer is written. Made on first use.
    */
   private callbacks: Map<number, WriteCallback> | null = null;
-  /** @internal A cork is on until the end of this turn. */
-  corked = false;
+  /**
+   * The first buffer written in this turn, held until the turn ends and then written with one
+   * `socket.write`: a turn that writes one frame (the common case: one message, one publish)
+   * skips the stream's cork, buffering and uncork. A second buffer in the turn corks the socket
+   * and both go out in one writev at the end of the turn.
+   */
+  private first: Buffer | null = null;
+  private firstCallback: WriteCallback | undefined = undefined;
+  /** A cork is on until the end of this turn. */
+  private corked = false;
+  /** In `due`: waiting for the end of the turn. */
+  private scheduled = false;
   private finished = false;
   /** Reading stopped because the engine holds too much input (while it inflates). */
   private enginePaused = false;
@@ -121,6 +147,7 @@ export class SocketTransport implements EngineSink {
     return (
       this.socket.writableLength +
       (this.held === null ? 0 : this.held.length) +
+      (this.first === null ? 0 : this.first.length) +
       this.engine.queuedBytes
     );
   }
@@ -143,12 +170,12 @@ export class SocketTransport implements EngineSink {
   }
 
   /**
-   * Writes a frame encoded once for many sockets (a publish), without a copy; see
-   * `Connection.sendEncoded` for the ordering rules. Returns false when the engine refused it
-   * (a fragmented message or a deflate in progress): nothing was written.
+   * Sends a message framed once for many sockets (a publish), without a copy; see
+   * `Connection.sendShared`. Returns false when the engine refused it (a fragmented message is
+   * being sent): nothing was written.
    */
-  sendEncoded(frame: readonly Buffer[]): boolean {
-    if (!this.engine.sendEncoded(frame)) return false;
+  sendShared(message: SharedMessage): boolean {
+    if (!this.engine.sendShared(message)) return false;
     this.flush();
     return true;
   }
@@ -177,6 +204,7 @@ export class SocketTransport implements EngineSink {
   /** Destroys the socket at once, without a closing handshake. */
   terminate(): void {
     this.flush();
+    this.writeFirst(); // its callback fails with the socket, as every queued write's
     this.socket.destroy();
   }
 
@@ -251,7 +279,7 @@ export class SocketTransport implements EngineSink {
       this.readIfDrained();
       // RFC 6455 §7.1.1: the server closes the TCP connection first; a client that failed the
       // connection closes it too, and otherwise waits for the server, within the timeout.
-      if (this.engine.role === 'server' || this.engine.error !== null) this.socket.end();
+      if (this.engine.role === 'server' || this.engine.error !== null) this.endOutput();
       this.startTimer();
     }
   }
@@ -327,16 +355,52 @@ export class SocketTransport implements EngineSink {
   }
 
   private writeOut(data: Buffer, cb?: WriteCallback): boolean {
-    if (this.socket.destroyed || this.socket.writableEnded) {
+    const socket = this.socket;
+    if (socket.destroyed || socket.writableEnded) {
       if (cb !== undefined) process.nextTick(cb, new Error('socket closed'));
       return false;
     }
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(uncork, this);
+    if (this.corked) return socket.write(data, cb);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      if (due.push(this) === 1) process.nextTick(endTurn);
     }
-    return this.socket.write(data, cb);
+    // Held only while the write would not fill the socket's buffer, so that the return value is
+    // the one `socket.write` gives at the end of the turn, and 'drain' follows a false.
+    if (this.first === null && data.length + socket.writableLength < socket.writableHighWaterMark) {
+      this.first = data;
+      this.firstCallback = cb;
+      return true;
+    }
+    // More than one buffer this turn: they leave together, in one writev when the turn ends.
+    this.corked = true;
+    socket.cork();
+    this.writeFirst();
+    return socket.write(data, cb);
+  }
+
+  /** Writes the buffer held for the end of the turn, if any, before anything that follows it. */
+  private writeFirst(): void {
+    const first = this.first;
+    if (first === null) return;
+    const cb = this.firstCallback;
+    this.first = null;
+    this.firstCallback = undefined;
+    if (this.socket.destroyed || this.socket.writableEnded) {
+      if (cb !== undefined) process.nextTick(cb, new Error('socket closed'));
+      return;
+    }
+    this.socket.write(first, cb);
+  }
+
+  /** @internal The turn of the event loop ends: what it wrote leaves. */
+  endTurn(): void {
+    this.scheduled = false;
+    this.writeFirst();
+    if (this.corked) {
+      this.corked = false;
+      this.socket.uncork();
+    }
   }
 
   private startTimer(): void {
@@ -356,7 +420,9 @@ export class SocketTransport implements EngineSink {
 
   private endOutput(): void {
     this.endPending = false;
-    if (!this.socket.writableEnded) this.socket.end();
+    this.writeFirst();
+    // A socket that failed is destroyed already: ending it would only build an error.
+    if (!this.socket.writableEnded && !this.socket.destroyed) this.socket.end();
   }
 
   /** @internal */

@@ -4,7 +4,16 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type WebSocket from 'ws';
 import type { BackpressurePolicy, ServerWebSocket } from '../../src/server/index.js';
-import { connect, listen, nextConnection, nextEvent, rawPair, shut } from '../helpers/server.js';
+import {
+  closed,
+  connect,
+  listen,
+  nextConnection,
+  nextEvent,
+  nextMessage,
+  rawPair,
+  shut,
+} from '../helpers/server.js';
 
 const T = { timeout: 30_000 };
 const MESSAGE = Buffer.alloc(64 * 1024, 0x61);
@@ -108,4 +117,41 @@ describe('a slow subscriber', () => {
     raw.socket.destroy();
     await shut(wss);
   });
+
+  // A turn's first write is held until the turn ends (src/transport/): it counts as buffered.
+  test("'drop' within one turn: the message written first still counts", T, async () => {
+    const { wss, url } = await listen({ maxBufferedAmount: 1000, backpressurePolicy: 'drop' });
+    const accepted = nextConnection(wss);
+    const client = await connect(url);
+    const socket = await accepted;
+    socket.subscribe('t');
+    const m = (c: string) => Buffer.alloc(600, c);
+    assert.equal(wss.publish('t', m('a')), 1);
+    assert.equal(socket.bufferedAmount, 604, 'the held frame, header included');
+    assert.equal(wss.publish('t', m('b')), 0, 'over the limit: dropped');
+    assert.equal(socket.droppedMessages, 1);
+    await turn();
+    assert.equal(wss.publish('t', m('c')), 1);
+    assert.deepEqual((await nextMessage(client)).data, m('a'));
+    assert.deepEqual((await nextMessage(client)).data, m('c'));
+    await shut(wss);
+  });
+
+  test(
+    "'close' within one turn: the message written first goes out before the Close",
+    T,
+    async () => {
+      const { wss, url } = await listen({ maxBufferedAmount: 1000, backpressurePolicy: 'close' });
+      const accepted = nextConnection(wss);
+      const client = await connect(url);
+      const socket = await accepted;
+      socket.subscribe('t');
+      const done = closed(client);
+      assert.equal(wss.publish('t', Buffer.alloc(600, 'a')), 1);
+      assert.equal(wss.publish('t', Buffer.alloc(600, 'b')), 0);
+      assert.deepEqual((await nextMessage(client)).data, Buffer.alloc(600, 'a'));
+      assert.equal((await done).code, 1008);
+      await shut(wss);
+    },
+  );
 });
