@@ -29,8 +29,9 @@ export interface UpgradeHost<Data> {
   /** Upgrades whose hooks are running. */
   readonly pending: Set<Upgrade<Data>>;
   shouldHandle(request: IncomingMessage): boolean;
-  /** The `'headers'` event; false when nobody listens (the response is then not split). */
-  emitHeaders(headers: string[], request: IncomingMessage): boolean;
+  /** Whether the `'headers'` event has a listener: without one the response is not split. */
+  listensToHeaders(): boolean;
+  emitHeaders(headers: string[], request: IncomingMessage): void;
   /** ws's `'wsClientError'`: true if a listener took over the socket. */
   emitClientError(error: HandshakeError, socket: Socket, request: IncomingMessage): boolean;
   /** An error thrown by the user's hook: the server's `'error'` event. */
@@ -229,11 +230,12 @@ export class Upgrade<Data> {
       deflate = this.selectDeflate();
       // §4.2.2 item 4 /extensions/: permessage-deflate or nothing; an extension left out of the
       // response is declined (§9.1).
-      response = buildAcceptResponse({
+      const options: { key: string; protocol?: string; extensions?: ExtensionOffer[] } = {
         key: this.key,
-        ...(protocol === '' ? {} : { protocol }),
-        ...(deflate === null ? {} : { extensions: [deflate.extension] }),
-      });
+      };
+      if (protocol !== '') options.protocol = protocol;
+      if (deflate !== null) options.extensions = [deflate.extension];
+      response = buildAcceptResponse(options);
       response = this.withUserHeaders(response);
     } catch (error) {
       this.refuse(500);
@@ -243,8 +245,10 @@ export class Upgrade<Data> {
     socket.write(response);
     // Bytes that came with the request are read again once the 'connection' listeners are on.
     if (this.head.length > 0) socket.unshift(this.head);
-    const ws = new ServerWebSocket(host.context, socket, protocol, data, deflate?.params);
+    // The transport's error listener replaces ours; removing ours first spares the socket an
+    // array of two listeners.
     socket.removeListener('error', destroySocket);
+    const ws = new ServerWebSocket(host.context, socket, protocol, data, deflate?.params);
     host.adopt(ws);
     try {
       this.callback(ws, request);
@@ -281,8 +285,9 @@ export class Upgrade<Data> {
 
   /** The `'headers'` event may add or change lines; each must still be a valid field line. */
   private withUserHeaders(response: string): string {
+    if (!this.host.listensToHeaders()) return response;
     const lines = response.slice(0, -4).split('\r\n');
-    if (!this.host.emitHeaders(lines, this.request)) return response;
+    this.host.emitHeaders(lines, this.request);
     for (let i = 1; i < lines.length; i++) {
       const line = lines[i]!;
       const colon = line.indexOf(':');

@@ -261,7 +261,10 @@ export class WebSocketServer<Data = undefined> extends EventEmitter<WebSocketSer
       pending: this.pending,
       accepting: () => this.state === 'running',
       shouldHandle: (request) => this.shouldHandle(request),
-      emitHeaders: (headers, request) => this.emit('headers', headers, request),
+      listensToHeaders: () => this.listenerCount('headers') > 0,
+      emitHeaders: (headers, request) => {
+        this.emit('headers', headers, request);
+      },
       emitClientError: (error, socket, request) =>
         this.emit('wsClientError', error, socket, request),
       // Emitted on the next tick: with no 'error' listener it is thrown there, as an uncaught
