@@ -10,8 +10,9 @@ import {
   validateClientRequest,
 } from '../handshake/server.js';
 import { UpgradeRejection } from './errors.js';
-import type { ServerConfig, VerifyClientDone, VerifyClientInfo } from './options.js';
+import type { ServerConfig, VerifyClient, VerifyClientDone, VerifyClientInfo } from './options.js';
 import type { OriginCheck } from './origin.js';
+import type { PendingUpgrades } from './pending-upgrades.js';
 import { ServerWebSocket, type SocketContext } from './server-websocket.js';
 
 export type ConnectionCallback<Data> = (
@@ -27,7 +28,7 @@ export interface UpgradeHost<Data> {
   /** False once the server is closing: new upgrades get 503. */
   accepting(): boolean;
   /** Upgrades whose hooks are running. */
-  readonly pending: Set<Upgrade<Data>>;
+  readonly pending: PendingUpgrades<Upgrade<Data>>;
   shouldHandle(request: IncomingMessage): boolean;
   /** Whether the `'headers'` event has a listener: without one the response is not split. */
   listensToHeaders(): boolean;
@@ -96,7 +97,6 @@ export class Upgrade<Data> {
   private protocols: string[] = [];
   private offers: ExtensionOffer[] = [];
   private settled = false;
-  private timer: NodeJS.Timeout | null = null;
 
   constructor(
     host: UpgradeHost<Data>,
@@ -141,17 +141,24 @@ export class Upgrade<Data> {
     this.protocols = check.protocols;
     this.offers = check.extensions;
     const config = host.config;
-    if (config.verifyClient === undefined && config.authenticate === undefined) {
-      this.accept(undefined as Data);
-      return;
+    const { verifyClient, authenticate } = config;
+    if (authenticate === undefined) {
+      if (verifyClient === undefined) {
+        this.accept(undefined as Data);
+        return;
+      }
+      // ws's synchronous form alone decides in this turn, as in ws: nothing is pending.
+      if (verifyClient.length < 2) {
+        this.verifyNow(verifyClient);
+        return;
+      }
     }
     if (host.pending.size >= config.maxPendingHandshakes) {
       this.refuse(503, { 'Retry-After': '1' }, 'Too many pending handshakes');
       return;
     }
+    // The hooks get `handshakeTimeout` to decide (one timer for all, see PendingUpgrades).
     host.pending.add(this);
-    // The hooks get `handshakeTimeout` to decide.
-    this.timer = setTimeout(() => this.abort(503, 'Handshake timed out'), config.handshakeTimeout);
     this.runHooks().then(
       (data) => this.hooksDone(data),
       (error: unknown) => this.hooksFailed(error),
@@ -165,14 +172,30 @@ export class Upgrade<Data> {
     this.refuse(status, undefined, body);
   }
 
+  private verifyNow(verifyClient: VerifyClient): void {
+    let ok: unknown;
+    try {
+      ok = verifyClient(this.verifyInfo(), ignoreDone);
+    } catch (error) {
+      this.hooksFailed(error);
+      return;
+    }
+    if (ok) this.accept(undefined as Data);
+    else this.refuse(401);
+  }
+
+  private verifyInfo(): VerifyClientInfo {
+    return {
+      origin: this.request.headers.origin,
+      secure: (this.socket as Socket & { encrypted?: boolean }).encrypted === true,
+      req: this.request,
+    };
+  }
+
   private async runHooks(): Promise<Data> {
     const { verifyClient, authenticate } = this.host.config;
     if (verifyClient !== undefined) {
-      const info: VerifyClientInfo = {
-        origin: this.request.headers.origin,
-        secure: (this.socket as Socket & { encrypted?: boolean }).encrypted === true,
-        req: this.request,
-      };
+      const info = this.verifyInfo();
       if (verifyClient.length >= 2) {
         await new Promise<void>((resolve, reject) => {
           const done: VerifyClientDone = (ok, status, body, headers) => {
@@ -193,7 +216,6 @@ export class Upgrade<Data> {
 
   private settle(): void {
     this.settled = true;
-    if (this.timer !== null) clearTimeout(this.timer);
     this.host.pending.delete(this);
   }
 
