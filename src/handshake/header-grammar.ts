@@ -113,11 +113,38 @@ export function parseTokenList(value: string): string[] {
  */
 export function hasToken(value: FieldValue, token: string): boolean {
   if (value === undefined) return false;
-  const wanted = asciiLowerCase(token);
-  for (const line of typeof value === 'string' ? [value] : value) {
-    for (const item of line.split(',')) if (asciiLowerCase(trimOWS(item)) === wanted) return true;
+  if (typeof value === 'string') return listHasToken(value, token);
+  for (const line of value) if (listHasToken(line, token)) return true;
+  return false;
+}
+
+// One field line, scanned in place: every handshake checks Upgrade and Connection, and splitting,
+// trimming and lower-casing copies of the elements was most of what validating a request
+// allocated.
+function listHasToken(list: string, token: string): boolean {
+  for (let start = 0; start <= list.length; ) {
+    let end = list.indexOf(',', start);
+    if (end === -1) end = list.length;
+    let first = start;
+    let last = end;
+    while (first < last && isOWS(list.charCodeAt(first))) first++;
+    while (last > first && isOWS(list.charCodeAt(last - 1))) last--;
+    if (last - first === token.length && equalsAsciiCaseless(list, first, token)) return true;
+    start = end + 1;
   }
   return false;
+}
+
+/** `token` equals `s` from `at` on, A–Z folded to a–z only (RFC 6455 §2.1). */
+function equalsAsciiCaseless(s: string, at: number, token: string): boolean {
+  for (let i = 0; i < token.length; i++) {
+    if (foldAscii(s.charCodeAt(at + i)) !== foldAscii(token.charCodeAt(i))) return false;
+  }
+  return true;
+}
+
+function foldAscii(code: number): number {
+  return code >= 0x41 && code <= 0x5a ? code | 0x20 : code;
 }
 
 /**
@@ -149,7 +176,11 @@ export function parseProtocols(value: FieldValue): string[] {
  */
 export function parseExtensions(value: FieldValue): ExtensionOffer[] {
   const s = joinFieldLines(value);
-  if (s === undefined) return [];
+  // Apart: the parser's closures share a context that is made on entry, header or not.
+  return s === undefined ? [] : parseExtensionList(s);
+}
+
+function parseExtensionList(s: string): ExtensionOffer[] {
   const n = s.length;
   let i = 0;
 

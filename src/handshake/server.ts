@@ -61,6 +61,7 @@ function singleValue(value: FieldValue): string | undefined {
 }
 
 function isHttp11OrLater(version: string): boolean {
+  if (version === '1.1') return true; // Node's parser: what every client sends.
   const m = /^(\d{1,3})\.(\d{1,3})$/.exec(version);
   if (m === null) return false;
   const major = Number(m[1]);
@@ -192,7 +193,7 @@ export function buildAcceptResponse(options: AcceptResponseOptions): string {
   if (options.extensions !== undefined && options.extensions.length > 0) {
     out += `Sec-WebSocket-Extensions: ${formatExtensions(options.extensions)}\r\n`;
   }
-  out += extraFieldLines(options.headers ?? {}, OWNED_ACCEPT_FIELDS);
+  if (options.headers !== undefined) out += extraFieldLines(options.headers, OWNED_ACCEPT_FIELDS);
   return `${out}\r\n`;
 }
 

@@ -79,7 +79,8 @@ export class Connection implements FrameHandler {
   // The message being received (RFC 6455 §5.4).
   private messageOpcode = 0;
   private messageLength = 0;
-  private readonly parts = new ChunkList();
+  /** Made for the first message: an idle connection has none. */
+  private parts: ChunkList | null = null;
   /** Set while a fragmented text message is checked fragment by fragment (§8.1). */
   private incrementalUtf8 = false;
   /** Made for the first fragmented text message. */
@@ -120,9 +121,10 @@ export class Connection implements FrameHandler {
     this.codec = deflate === undefined ? null : new DeflateCodec(deflate, options.role);
     this.extensionsHeader = deflate?.header ?? '';
     this.decoder = new FrameDecoder(this);
-    this.sender = new FrameSender(sink, options.role === 'client', this.codec, (error) =>
-      this.afterDeflate(error),
-    );
+    // Without a codec nothing is ever deflated: no callback (a closure per connection).
+    const afterDeflate =
+      this.codec === null ? null : (error: string | null) => this.afterDeflate(error);
+    this.sender = new FrameSender(sink, options.role === 'client', this.codec, afterDeflate);
   }
 
   get state(): EngineState {
@@ -195,7 +197,7 @@ export class Connection implements FrameHandler {
     if (!this.closeReceived) {
       this.closeReceived = true;
       this.decoder.stop();
-      this.parts.reset();
+      this.parts?.reset();
     }
     this.setState('closed');
   }
@@ -425,12 +427,12 @@ export class Connection implements FrameHandler {
     if (this.incrementalUtf8 && !this.utf8!.push(data)) {
       return this.reject(1007, 'WS_ERR_INVALID_UTF8', 'invalid UTF-8 in a text message');
     }
-    this.parts.push(data);
+    (this.parts ??= new ChunkList()).push(data);
     return true;
   }
 
   private endMessage(): void {
-    const data = this.parts.take();
+    const data = this.parts === null ? EMPTY : this.parts.take();
     const text = this.messageOpcode === Opcode.Text;
     this.messageOpcode = 0;
     if (text && !(this.incrementalUtf8 ? this.utf8!.complete : isValidUtf8(data))) {
@@ -536,7 +538,7 @@ export class Connection implements FrameHandler {
     this.peerCode = code;
     this.peerReason = reason;
     this.decoder.stop();
-    this.parts.reset();
+    this.parts?.reset();
     if (!this.closeSent) this.writeClose(code === 1005 ? undefined : code, reason, undefined);
     this.sink.onPeerClose(code, reason);
     this.setState('closed');
@@ -553,7 +555,7 @@ export class Connection implements FrameHandler {
     if (this.failure !== null || this.currentState === 'closed') return;
     this.failure = error;
     this.decoder.stop();
-    this.parts.reset();
+    this.parts?.reset();
     this.compressedFrame?.reset();
     this.closeReceived = true;
     if (this.codec !== null) {

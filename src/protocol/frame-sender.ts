@@ -31,20 +31,24 @@ interface PendingFrame {
 export class FrameSender {
   /** The number of the latest caller's send, ping, pong or close (see `EngineSink.onWrite`). */
   calls = 0;
-  private readonly queue: PendingFrame[] = [];
+  /** Frames waiting behind a deflate; made for the first frame to compress. */
+  private queue: PendingFrame[] | null = null;
   private queued = 0;
 
+  /**
+   * `afterDeflate` is called after frames were written from a zlib completion, with `error` when
+   * zlib failed; it is needed, and given, only with a codec.
+   */
   constructor(
     private readonly sink: EngineSink,
     private readonly mask: boolean,
     private readonly codec: DeflateCodec | null,
-    /** Called after frames were written from a zlib completion; `error` when zlib failed. */
-    private readonly afterDeflate: (error: string | null) => void,
+    private readonly afterDeflate: ((error: string | null) => void) | null,
   ) {}
 
   /** True while frames wait behind one being compressed. */
   get busy(): boolean {
-    return this.queue.length > 0;
+    return this.queue !== null && this.queue.length > 0;
   }
 
   /** Payload bytes waiting to be compressed or written. */
@@ -61,7 +65,7 @@ export class FrameSender {
     compress: boolean,
     call: number | undefined,
   ): void {
-    if (this.queue.length === 0 && !compress) {
+    if (!compress && !this.busy) {
       this.write(opcode, data, fin, rsv, call);
       return;
     }
@@ -74,7 +78,7 @@ export class FrameSender {
    * the frames being compressed.
    */
   sendEncoded(frame: readonly Buffer[]): void {
-    if (this.queue.length === 0) {
+    if (this.queue === null || this.queue.length === 0) {
       for (const part of frame) this.sink.onWrite(part);
       return;
     }
@@ -94,9 +98,10 @@ export class FrameSender {
   }
 
   private push(frame: PendingFrame): void {
-    this.queue.push(frame);
+    const queue = (this.queue ??= []);
+    queue.push(frame);
     this.queued += frame.size;
-    if (this.queue.length === 1) this.pump();
+    if (queue.length === 1) this.pump();
   }
 
   /**
@@ -105,6 +110,7 @@ export class FrameSender {
    * (RFC 6455 §7.1.7): nothing but the Close frame and what came before it goes out.
    */
   dropData(): void {
+    if (this.queue === null) return;
     const control = this.queue.filter((frame) => isControlOpcode(frame.opcode));
     this.queue.length = 0;
     this.queued = 0;
@@ -113,13 +119,14 @@ export class FrameSender {
 
   /** Writes queued frames up to the next one to compress, which it hands to zlib. */
   private pump(): void {
-    while (this.queue.length > 0) {
-      const frame = this.queue[0]!;
+    const queue = this.queue!;
+    while (queue.length > 0) {
+      const frame = queue[0]!;
       if (frame.compress) {
         this.codec!.compress(frame.data, frame.fin, (result) => this.deflated(frame, result));
         return;
       }
-      this.queue.shift();
+      queue.shift();
       this.queued -= frame.size;
       if (frame.encoded !== null) {
         for (const part of frame.encoded) this.sink.onWrite(part);
@@ -130,15 +137,16 @@ export class FrameSender {
   }
 
   private deflated(frame: PendingFrame, result: DeflateResult): void {
-    if (this.queue[0] !== frame) return; // dropped meanwhile
-    this.queue.shift();
+    const queue = this.queue!;
+    if (queue[0] !== frame) return; // dropped meanwhile
+    queue.shift();
     this.queued -= frame.size;
     // On failure the connection fails, which drops the data frames still waiting.
     if (result.ok) {
       this.write(frame.opcode, result.data, frame.fin, frame.rsv, frame.call);
       this.pump();
     }
-    this.afterDeflate(result.ok ? null : result.message);
+    this.afterDeflate!(result.ok ? null : result.message);
   }
 
   private write(

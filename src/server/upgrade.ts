@@ -10,8 +10,9 @@ import {
   validateClientRequest,
 } from '../handshake/server.js';
 import { UpgradeRejection } from './errors.js';
-import type { ServerConfig, VerifyClientDone, VerifyClientInfo } from './options.js';
+import type { ServerConfig, VerifyClient, VerifyClientDone, VerifyClientInfo } from './options.js';
 import type { OriginCheck } from './origin.js';
+import type { PendingUpgrades } from './pending-upgrades.js';
 import { ServerWebSocket, type SocketContext } from './server-websocket.js';
 
 export type ConnectionCallback<Data> = (
@@ -27,10 +28,11 @@ export interface UpgradeHost<Data> {
   /** False once the server is closing: new upgrades get 503. */
   accepting(): boolean;
   /** Upgrades whose hooks are running. */
-  readonly pending: Set<Upgrade<Data>>;
+  readonly pending: PendingUpgrades<Upgrade<Data>>;
   shouldHandle(request: IncomingMessage): boolean;
-  /** The `'headers'` event; false when nobody listens (the response is then not split). */
-  emitHeaders(headers: string[], request: IncomingMessage): boolean;
+  /** Whether the `'headers'` event has a listener: without one the response is not split. */
+  listensToHeaders(): boolean;
+  emitHeaders(headers: string[], request: IncomingMessage): void;
   /** ws's `'wsClientError'`: true if a listener took over the socket. */
   emitClientError(error: HandshakeError, socket: Socket, request: IncomingMessage): boolean;
   /** An error thrown by the user's hook: the server's `'error'` event. */
@@ -95,7 +97,6 @@ export class Upgrade<Data> {
   private protocols: string[] = [];
   private offers: ExtensionOffer[] = [];
   private settled = false;
-  private timer: NodeJS.Timeout | null = null;
 
   constructor(
     host: UpgradeHost<Data>,
@@ -140,17 +141,24 @@ export class Upgrade<Data> {
     this.protocols = check.protocols;
     this.offers = check.extensions;
     const config = host.config;
-    if (config.verifyClient === undefined && config.authenticate === undefined) {
-      this.accept(undefined as Data);
-      return;
+    const { verifyClient, authenticate } = config;
+    if (authenticate === undefined) {
+      if (verifyClient === undefined) {
+        this.accept(undefined as Data);
+        return;
+      }
+      // ws's synchronous form alone decides in this turn, as in ws: nothing is pending.
+      if (verifyClient.length < 2) {
+        this.verifyNow(verifyClient);
+        return;
+      }
     }
     if (host.pending.size >= config.maxPendingHandshakes) {
       this.refuse(503, { 'Retry-After': '1' }, 'Too many pending handshakes');
       return;
     }
+    // The hooks get `handshakeTimeout` to decide (one timer for all, see PendingUpgrades).
     host.pending.add(this);
-    // The hooks get `handshakeTimeout` to decide.
-    this.timer = setTimeout(() => this.abort(503, 'Handshake timed out'), config.handshakeTimeout);
     this.runHooks().then(
       (data) => this.hooksDone(data),
       (error: unknown) => this.hooksFailed(error),
@@ -164,14 +172,30 @@ export class Upgrade<Data> {
     this.refuse(status, undefined, body);
   }
 
+  private verifyNow(verifyClient: VerifyClient): void {
+    let ok: unknown;
+    try {
+      ok = verifyClient(this.verifyInfo(), ignoreDone);
+    } catch (error) {
+      this.hooksFailed(error);
+      return;
+    }
+    if (ok) this.accept(undefined as Data);
+    else this.refuse(401);
+  }
+
+  private verifyInfo(): VerifyClientInfo {
+    return {
+      origin: this.request.headers.origin,
+      secure: (this.socket as Socket & { encrypted?: boolean }).encrypted === true,
+      req: this.request,
+    };
+  }
+
   private async runHooks(): Promise<Data> {
     const { verifyClient, authenticate } = this.host.config;
     if (verifyClient !== undefined) {
-      const info: VerifyClientInfo = {
-        origin: this.request.headers.origin,
-        secure: (this.socket as Socket & { encrypted?: boolean }).encrypted === true,
-        req: this.request,
-      };
+      const info = this.verifyInfo();
       if (verifyClient.length >= 2) {
         await new Promise<void>((resolve, reject) => {
           const done: VerifyClientDone = (ok, status, body, headers) => {
@@ -192,7 +216,6 @@ export class Upgrade<Data> {
 
   private settle(): void {
     this.settled = true;
-    if (this.timer !== null) clearTimeout(this.timer);
     this.host.pending.delete(this);
   }
 
@@ -229,11 +252,12 @@ export class Upgrade<Data> {
       deflate = this.selectDeflate();
       // §4.2.2 item 4 /extensions/: permessage-deflate or nothing; an extension left out of the
       // response is declined (§9.1).
-      response = buildAcceptResponse({
+      const options: { key: string; protocol?: string; extensions?: ExtensionOffer[] } = {
         key: this.key,
-        ...(protocol === '' ? {} : { protocol }),
-        ...(deflate === null ? {} : { extensions: [deflate.extension] }),
-      });
+      };
+      if (protocol !== '') options.protocol = protocol;
+      if (deflate !== null) options.extensions = [deflate.extension];
+      response = buildAcceptResponse(options);
       response = this.withUserHeaders(response);
     } catch (error) {
       this.refuse(500);
@@ -243,8 +267,10 @@ export class Upgrade<Data> {
     socket.write(response);
     // Bytes that came with the request are read again once the 'connection' listeners are on.
     if (this.head.length > 0) socket.unshift(this.head);
-    const ws = new ServerWebSocket(host.context, socket, protocol, data, deflate?.params);
+    // The transport's error listener replaces ours; removing ours first spares the socket an
+    // array of two listeners.
     socket.removeListener('error', destroySocket);
+    const ws = new ServerWebSocket(host.context, socket, protocol, data, deflate?.params);
     host.adopt(ws);
     try {
       this.callback(ws, request);
@@ -281,8 +307,9 @@ export class Upgrade<Data> {
 
   /** The `'headers'` event may add or change lines; each must still be a valid field line. */
   private withUserHeaders(response: string): string {
+    if (!this.host.listensToHeaders()) return response;
     const lines = response.slice(0, -4).split('\r\n');
-    if (!this.host.emitHeaders(lines, this.request)) return response;
+    this.host.emitHeaders(lines, this.request);
     for (let i = 1; i < lines.length; i++) {
       const line = lines[i]!;
       const colon = line.indexOf(':');

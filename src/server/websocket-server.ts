@@ -17,6 +17,7 @@ import { Sweeper } from './heartbeat.js';
 import { resolveOptions, type ServerConfig, type WebSocketServerOptions } from './options.js';
 import { type OriginCheck, originAllowList } from './origin.js';
 import type { SendData } from './payload.js';
+import { PendingUpgrades } from './pending-upgrades.js';
 import type { ServerWebSocket, SocketContext } from './server-websocket.js';
 import { type ConnectionCallback, Upgrade, type UpgradeHost } from './upgrade.js';
 
@@ -81,7 +82,7 @@ export class WebSocketServer<Data = undefined> extends EventEmitter<WebSocketSer
   readonly options: Readonly<WebSocketServerOptions<Data>>;
   private readonly config: ServerConfig<Data>;
   private readonly sockets = new Set<ServerWebSocket<Data>>();
-  private readonly pending = new Set<Upgrade<Data>>();
+  private readonly pending: PendingUpgrades<Upgrade<Data>>;
   private readonly sweeper: Sweeper;
   private readonly hub: TopicHub;
   private readonly host: UpgradeHost<Data>;
@@ -100,6 +101,7 @@ export class WebSocketServer<Data = undefined> extends EventEmitter<WebSocketSer
     this.options = options;
     const config = resolveOptions(options);
     this.config = config;
+    this.pending = new PendingUpgrades(config.handshakeTimeout);
     this.sweeper = new Sweeper(this.sockets, config.heartbeat, config.idleTimeout);
     this.hub = new TopicHub(config.maxTopicsPerSocket, config.transport.maxPayload!);
     const context: SocketContext = {
@@ -261,7 +263,10 @@ export class WebSocketServer<Data = undefined> extends EventEmitter<WebSocketSer
       pending: this.pending,
       accepting: () => this.state === 'running',
       shouldHandle: (request) => this.shouldHandle(request),
-      emitHeaders: (headers, request) => this.emit('headers', headers, request),
+      listensToHeaders: () => this.listenerCount('headers') > 0,
+      emitHeaders: (headers, request) => {
+        this.emit('headers', headers, request);
+      },
       emitClientError: (error, socket, request) =>
         this.emit('wsClientError', error, socket, request),
       // Emitted on the next tick: with no 'error' listener it is thrown there, as an uncaught
@@ -307,7 +312,7 @@ export class WebSocketServer<Data = undefined> extends EventEmitter<WebSocketSer
             else owned.close(() => resolve());
             owned.closeIdleConnections();
           });
-    for (const upgrade of [...this.pending]) upgrade.abort(503, 'Server shutting down');
+    this.pending.abortAll(503, 'Server shutting down');
     await this.closeClients(options);
     if (owned !== null) owned.closeAllConnections();
     await serverClosed;

@@ -2,7 +2,8 @@
 // the Origin allow-list, subprotocol selection, and the limits on pending handshakes.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { originAllowList, UpgradeRejection, WebSocketServer } from '../../src/server/index.js';
 import {
@@ -164,6 +165,42 @@ describe('verifyClient (ws compatibility)', () => {
     ]);
     await shut(wss);
   });
+
+  test(
+    'sync: decided within the upgrade, as ws does; a thrown UpgradeRejection answers',
+    T,
+    async () => {
+      const wss = new WebSocketServer({
+        noServer: true,
+        verifyClient: (info) => {
+          if (info.req.url === '/forbidden') throw new UpgradeRejection(403);
+          return true;
+        },
+      });
+      const server = createServer();
+      const handed: boolean[] = [];
+      server.on('upgrade', (request, socket, head) => {
+        let returned = false;
+        wss.handleUpgrade(request, socket, head, (ws) => {
+          handed.push(returned);
+          ws.terminate();
+        });
+        returned = true;
+      });
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      try {
+        const { port } = server.address() as AddressInfo;
+        assert.equal(statusOf(await rawHead(port, upgradeRequest())), 101);
+        assert.deepEqual(handed, [false], 'the callback ran before handleUpgrade returned');
+        assert.equal(statusOf(await rawRequest(port, upgradeRequest('/forbidden'))), 403);
+      } finally {
+        server.closeAllConnections();
+        server.close();
+        await shut(wss);
+      }
+    },
+  );
 
   test('async: done(false, status, body, headers)', T, async () => {
     const { wss, port, url } = await listen({
