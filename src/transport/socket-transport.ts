@@ -89,8 +89,14 @@ export class SocketTransport implements EngineSink {
    * compressed, until that call's last buffer is written. Made on first use.
    */
   private callbacks: Map<number, WriteCallback> | null = null;
-  /** @internal A cork is on until the end of this turn. */
+  /** @internal A cork is on until the end of this turn, or of the read in progress. */
   corked = false;
+  /** A read is being decoded: what it makes the engine write leaves when the read is done. */
+  private reading = false;
+  /** The cork is the read's own, lifted at its end rather than at the end of the turn. */
+  private readCorked = false;
+  /** `holdWrites` calls not yet released: the socket is corked by its shell. */
+  private holding = 0;
   private finished = false;
   /** Reading stopped because the engine holds too much input (while it inflates). */
   private enginePaused = false;
@@ -139,6 +145,13 @@ export class SocketTransport implements EngineSink {
     } finally {
       if (cb !== undefined) this.settle();
     }
+    // Within a read the frame stays held until the read is done (see `receive`); what write()
+    // will then return is known now: whether the socket's buffer is under its high-water mark.
+    if (this.reading) {
+      const socket = this.socket;
+      const held = this.held === null ? 0 : this.held.length;
+      return socket.writableLength + held < socket.writableHighWaterMark;
+    }
     return this.flush();
   }
 
@@ -186,10 +199,12 @@ export class SocketTransport implements EngineSink {
    * leaves in one writev instead of one write per task.
    */
   holdWrites(): void {
+    this.holding++;
     this.socket.cork();
   }
 
   releaseWrites(): void {
+    this.holding--;
     this.socket.uncork();
   }
 
@@ -266,13 +281,41 @@ export class SocketTransport implements EngineSink {
 
   // ---- internals ----
 
-  /** @internal */
+  /**
+   * @internal Decodes a read. The frames its messages' listeners send (an echo, a reply) leave
+   * at its end: one buffer in one write, several corked into one writev. A cork held until the
+   * end of the turn would cost a tick and a buffered write per read.
+   */
   receive(chunk: Buffer): void {
-    if (!this.engine.receive(chunk) && !this.enginePaused) {
+    this.reading = true;
+    let more: boolean;
+    try {
+      more = this.engine.receive(chunk);
+    } finally {
+      this.reading = false;
+      this.endRead();
+    }
+    if (!more && !this.enginePaused) {
       this.enginePaused = true;
       this.socket.pause();
     }
-    this.flush();
+  }
+
+  /** Writes what the read left held, then lifts the read's cork, if it took one. */
+  private endRead(): void {
+    const held = this.held;
+    if (held !== null) {
+      const cb = this.heldCallback;
+      this.held = null;
+      this.heldCallback = undefined;
+      if (this.readCorked || this.corked || this.holding > 0) this.writeOut(held, cb);
+      else this.writeNow(held, cb);
+    }
+    if (this.readCorked) {
+      this.readCorked = false;
+      this.corked = false;
+      this.socket.uncork();
+    }
   }
 
   /** Reads again once the engine no longer holds too much input. */
@@ -326,15 +369,21 @@ export class SocketTransport implements EngineSink {
     return this.writeOut(held, cb);
   }
 
+  /** Writes within a cork: the read's, the shell's (`holdWrites`) or one until the end of the turn. */
   private writeOut(data: Buffer, cb?: WriteCallback): boolean {
+    if (!this.corked && this.holding === 0) {
+      this.corked = true;
+      this.socket.cork();
+      if (this.reading) this.readCorked = true;
+      else process.nextTick(uncork, this);
+    }
+    return this.writeNow(data, cb);
+  }
+
+  private writeNow(data: Buffer, cb?: WriteCallback): boolean {
     if (this.socket.destroyed || this.socket.writableEnded) {
       if (cb !== undefined) process.nextTick(cb, new Error('socket closed'));
       return false;
-    }
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(uncork, this);
     }
     return this.socket.write(data, cb);
   }
