@@ -347,6 +347,10 @@ export class Connection implements FrameHandler, AssemblerHost {
     this.message.endFrame(this.frameFin);
   }
 
+  frameBuffer(length: number): Buffer | null {
+    return isControlOpcode(this.frameOpcode) ? null : this.message.bufferFor(length);
+  }
+
   onHeaderError(kind: 'length-top-bit' | 'non-minimal-length'): void {
     if (kind === 'length-top-bit')
       this.reject(

@@ -6,6 +6,13 @@ import { isValidUtf8, Utf8Validator } from './utf8.js';
 
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * A message in one frame of at most this many bytes whose payload spans reads is gathered into
+ * its own buffer as it arrives (`bufferFor`). Larger ones are joined at their end: a buffer made
+ * at the header would let a peer reserve the whole limit with a few bytes.
+ */
+const GATHER_LIMIT = 256 * 1024;
+
 /** What the assembler reports to the engine that owns it. */
 export interface AssemblerHost {
   /** A complete message; text holds valid UTF-8. */
@@ -36,6 +43,8 @@ export class MessageAssembler {
   private opcode = 0;
   /** Wire bytes of the message so far, its current frame included. */
   private length = 0;
+  /** The message is this one uncompressed frame. */
+  private single = false;
   private readonly parts = new ChunkList();
   /** Set while a fragmented text message is checked fragment by fragment (§8.1). */
   private incrementalUtf8 = false;
@@ -88,6 +97,7 @@ export class MessageAssembler {
       this.length = 0;
       this.compressed = rsv !== 0;
       this.inflatedLength = 0;
+      this.single = fin && rsv === 0;
       this.incrementalUtf8 = opcode === Opcode.Text && !fin;
       if (this.incrementalUtf8) (this.utf8 ??= new Utf8Validator()).reset();
     }
@@ -97,6 +107,14 @@ export class MessageAssembler {
     if (length > limit - this.length) return this.tooBig('');
     this.length += length;
     return null;
+  }
+
+  /**
+   * The current frame's payload spans reads: a buffer to gather it in when the frame is the
+   * whole message (then it is the message, with no join), else null.
+   */
+  bufferFor(length: number): Buffer | null {
+    return this.single && length <= GATHER_LIMIT ? Buffer.allocUnsafe(length) : null;
   }
 
   /** A piece of the current data frame's payload (unmasked). */

@@ -89,14 +89,15 @@ export class SocketTransport implements EngineSink {
    * compressed, until that call's last buffer is written. Made on first use.
    */
   private callbacks: Map<number, WriteCallback> | null = null;
-  /** @internal A cork is on until the end of this turn, or of the read in progress. */
+  /** @internal A cork is on until the end of this turn, or of the batch in progress. */
   corked = false;
-  /** A read is being decoded: what it makes the engine write leaves when the read is done. */
-  private reading = false;
-  /** The cork is the read's own, lifted at its end rather than at the end of the turn. */
-  private readCorked = false;
-  /** `holdWrites` calls not yet released: the socket is corked by its shell. */
-  private holding = 0;
+  /**
+   * Reads being decoded and `holdWrites` calls not yet released: while there are any, what the
+   * engine writes is held and leaves when the last ends (see `endBatch`).
+   */
+  private batches = 0;
+  /** The cork is the batch's own, lifted at its end rather than at the end of the turn. */
+  private batchCorked = false;
   private finished = false;
   /** Reading stopped because the engine holds too much input (while it inflates). */
   private enginePaused = false;
@@ -147,7 +148,7 @@ export class SocketTransport implements EngineSink {
     }
     // Within a read the frame stays held until the read is done (see `receive`); what write()
     // will then return is known now: whether the socket's buffer is under its high-water mark.
-    if (this.reading) {
+    if (this.batches > 0) {
       const socket = this.socket;
       const held = this.held === null ? 0 : this.held.length;
       return socket.writableLength + held < socket.writableHighWaterMark;
@@ -196,16 +197,14 @@ export class SocketTransport implements EngineSink {
   /**
    * Holds every write until the matching `releaseWrites` (calls nest), for a shell that delivers
    * the messages of one read in several tasks (the WHATWG facade): what its listeners send then
-   * leaves in one writev instead of one write per task.
+   * leaves in one write, or one writev, when the last task is done.
    */
   holdWrites(): void {
-    this.holding++;
-    this.socket.cork();
+    this.batches++;
   }
 
   releaseWrites(): void {
-    this.holding--;
-    this.socket.uncork();
+    if (--this.batches === 0) this.endBatch();
   }
 
   pause(): void {
@@ -287,13 +286,12 @@ export class SocketTransport implements EngineSink {
    * end of the turn would cost a tick and a buffered write per read.
    */
   receive(chunk: Buffer): void {
-    this.reading = true;
+    this.batches++;
     let more: boolean;
     try {
       more = this.engine.receive(chunk);
     } finally {
-      this.reading = false;
-      this.endRead();
+      if (--this.batches === 0) this.endBatch();
     }
     if (!more && !this.enginePaused) {
       this.enginePaused = true;
@@ -301,18 +299,18 @@ export class SocketTransport implements EngineSink {
     }
   }
 
-  /** Writes what the read left held, then lifts the read's cork, if it took one. */
-  private endRead(): void {
+  /** Writes what the batch left held, then lifts the batch's cork, if it took one. */
+  private endBatch(): void {
     const held = this.held;
     if (held !== null) {
       const cb = this.heldCallback;
       this.held = null;
       this.heldCallback = undefined;
-      if (this.readCorked || this.corked || this.holding > 0) this.writeOut(held, cb);
+      if (this.corked) this.writeOut(held, cb);
       else this.writeNow(held, cb);
     }
-    if (this.readCorked) {
-      this.readCorked = false;
+    if (this.batchCorked) {
+      this.batchCorked = false;
       this.corked = false;
       this.socket.uncork();
     }
@@ -369,12 +367,12 @@ export class SocketTransport implements EngineSink {
     return this.writeOut(held, cb);
   }
 
-  /** Writes within a cork: the read's, the shell's (`holdWrites`) or one until the end of the turn. */
+  /** Writes within a cork: the batch's, or one until the end of the turn. */
   private writeOut(data: Buffer, cb?: WriteCallback): boolean {
-    if (!this.corked && this.holding === 0) {
+    if (!this.corked) {
       this.corked = true;
       this.socket.cork();
-      if (this.reading) this.readCorked = true;
+      if (this.batches > 0) this.batchCorked = true;
       else process.nextTick(uncork, this);
     }
     return this.writeNow(data, cb);
