@@ -1,5 +1,4 @@
-import { DeflateCodec, type InflateResult } from '../extensions/deflate-codec.js';
-import { ChunkList } from './chunk-list.js';
+import { DeflateCodec } from '../extensions/deflate-codec.js';
 import { isValidWireCloseCode } from './close-codes.js';
 import {
   type FailureCloseCode,
@@ -9,6 +8,7 @@ import {
 } from './errors.js';
 import { FrameDecoder, type FrameHandler } from './frame-decoder.js';
 import { FrameSender, RSV1 } from './frame-sender.js';
+import { type AssemblerHost, MessageAssembler } from './message-assembler.js';
 import { isControlOpcode, isKnownOpcode, Opcode } from './opcodes.js';
 import type {
   EngineOptions,
@@ -18,7 +18,7 @@ import type {
   SendOptions,
   SharedMessage,
 } from './types.js';
-import { isValidUtf8, Utf8Validator } from './utf8.js';
+import { isValidUtf8 } from './utf8.js';
 
 /** Default limit on one message, as ws has it: 100 MiB. */
 export const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
@@ -42,7 +42,7 @@ const RECEIVE_HIGH_WATER = 64 * 1024;
  * says so with `onAsyncComplete`. Without the extension every event comes from the call that
  * caused it.
  */
-export class Connection implements FrameHandler {
+export class Connection implements FrameHandler, AssemblerHost {
   readonly role: Role;
   readonly maxPayload: number;
   private readonly autoPong: boolean;
@@ -52,8 +52,8 @@ export class Connection implements FrameHandler {
   /** permessage-deflate, when negotiated: it claims RSV1 (RFC 7692 §6). */
   private readonly codec: DeflateCodec | null;
   private readonly extensionsHeader: string;
-  /** The wire limit of a compressed message: maxPayload plus DEFLATE's worst-case growth. */
-  private readonly maxCompressedPayload: number;
+  /** The data message being received. */
+  private readonly message: MessageAssembler;
 
   private currentState: EngineState = 'open';
   /** Our Close frame has been written. */
@@ -76,22 +76,6 @@ export class Connection implements FrameHandler {
   private control: Buffer | null = null;
   private controlLength = 0;
 
-  // The message being received (RFC 6455 §5.4).
-  private messageOpcode = 0;
-  private messageLength = 0;
-  /** Made for the first message: an idle connection has none. */
-  private parts: ChunkList | null = null;
-  /** Set while a fragmented text message is checked fragment by fragment (§8.1). */
-  private incrementalUtf8 = false;
-  /** Made for the first fragmented text message. */
-  private utf8: Utf8Validator | null = null;
-  // A compressed message (RSV1 on its first frame): its frames' payloads, inflated one by one.
-  private messageCompressed = false;
-  private inflatedLength = 0;
-  /** Made for the first compressed frame. */
-  private compressedFrame: ChunkList | null = null;
-  /** A frame is in zlib: decoding is paused until it comes back. */
-  private inflating = false;
   /** Input ended while inflating: handled once the held input is decoded. */
   private eofPending = false;
 
@@ -108,9 +92,6 @@ export class Connection implements FrameHandler {
       throw new UsageError('WS_USAGE_INVALID_OPTION', 'maxPayload must be a positive number');
     }
     this.maxPayload = max;
-    // Incompressible data grows by 5 bytes per 64 KiB stored block, and each fragment may add a
-    // 5-byte sync-flush marker: 1/1024 plus 1 KiB covers both.
-    this.maxCompressedPayload = max + Math.ceil(max / 1024) + 1024;
     const deflate = options.extensions?.deflate;
     if (deflate !== undefined && deflate.role !== options.role) {
       throw new UsageError(
@@ -120,6 +101,7 @@ export class Connection implements FrameHandler {
     }
     this.codec = deflate === undefined ? null : new DeflateCodec(deflate, options.role);
     this.extensionsHeader = deflate?.header ?? '';
+    this.message = new MessageAssembler(this, max, this.codec);
     this.decoder = new FrameDecoder(this);
     // Without a codec nothing is ever deflated: no callback (a closure per connection).
     const afterDeflate =
@@ -162,7 +144,7 @@ export class Connection implements FrameHandler {
 
   /** True while zlib works for this connection: a frame inflates or frames wait behind a deflate. */
   get busy(): boolean {
-    return this.inflating || this.sender.busy;
+    return this.message.busy || this.sender.busy;
   }
 
   /** True while the engine holds more unread input than it wants: stop calling `receive`. */
@@ -189,7 +171,7 @@ export class Connection implements FrameHandler {
 
   /** The transport's input ended (TCP FIN or error). §7.1.5: without a Close frame the code is 1006. */
   receiveEof(): void {
-    if (this.inflating && !this.closeReceived) {
+    if (this.message.busy && !this.closeReceived) {
       // Input that arrived before the end is decoded first, once the inflate comes back.
       this.eofPending = true;
       return;
@@ -197,7 +179,7 @@ export class Connection implements FrameHandler {
     if (!this.closeReceived) {
       this.closeReceived = true;
       this.decoder.stop();
-      this.parts?.reset();
+      this.message.reset();
     }
     this.setState('closed');
   }
@@ -337,41 +319,10 @@ export class Connection implements FrameHandler {
       this.controlFirst = null;
       return true;
     }
-    if (opcode === Opcode.Continuation) {
-      // §5.4: a continuation must continue something.
-      if (this.messageOpcode === 0)
-        return this.reject(
-          1002,
-          'WS_ERR_UNEXPECTED_CONTINUATION',
-          'continuation frame without a message to continue',
-        );
-    } else {
-      // §5.4: a new data frame may not interrupt a fragmented message.
-      if (this.messageOpcode !== 0)
-        return this.reject(
-          1002,
-          'WS_ERR_EXPECTED_CONTINUATION',
-          'new data frame inside a fragmented message',
-        );
-      this.messageOpcode = opcode;
-      this.messageLength = 0;
-      this.messageCompressed = rsv !== 0;
-      this.inflatedLength = 0;
-      this.incrementalUtf8 = opcode === Opcode.Text && !fin;
-      if (this.incrementalUtf8) (this.utf8 ??= new Utf8Validator()).reset();
-    }
-    // The limit applies before any payload byte is buffered, across all fragments; the inflated
-    // size of a compressed message is checked again as zlib produces it.
-    const limit = this.messageCompressed ? this.maxCompressedPayload : this.maxPayload;
-    if (length > limit - this.messageLength) {
-      return this.reject(
-        1009,
-        'WS_ERR_MESSAGE_TOO_BIG',
-        `message exceeds maxPayload (${this.maxPayload} bytes)`,
-      );
-    }
-    this.messageLength += length;
-    return true;
+    const error = this.message.startFrame(fin, rsv, opcode, length);
+    if (error === null) return true;
+    this.failWith(error);
+    return false;
   }
 
   onFrameData(data: Buffer): void {
@@ -389,8 +340,7 @@ export class Connection implements FrameHandler {
       this.controlLength += data.length;
       return;
     }
-    if (this.messageCompressed) (this.compressedFrame ??= new ChunkList()).push(data);
-    else this.acceptData(data);
+    this.message.data(data);
   }
 
   onFrameEnd(): void {
@@ -406,8 +356,11 @@ export class Connection implements FrameHandler {
       else this.sink.onPong(payload);
       return;
     }
-    if (this.messageCompressed) this.inflateFrame(this.frameFin);
-    else if (this.frameFin) this.endMessage();
+    this.message.endFrame(this.frameFin);
+  }
+
+  frameBuffer(length: number): Buffer | null {
+    return isControlOpcode(this.frameOpcode) ? null : this.message.bufferFor(length);
   }
 
   onHeaderError(kind: 'length-top-bit' | 'non-minimal-length'): void {
@@ -420,70 +373,31 @@ export class Connection implements FrameHandler {
     else this.reject(1002, 'WS_ERR_NON_MINIMAL_LENGTH', 'payload length not minimally encoded');
   }
 
-  // ---- internals ----
+  // ---- AssemblerHost: the message assembler's events ----
 
-  /** Message bytes, as received or inflated. §8.1: invalid UTF-8 fails as soon as it is proved. */
-  private acceptData(data: Buffer): boolean {
-    if (this.incrementalUtf8 && !this.utf8!.push(data)) {
-      return this.reject(1007, 'WS_ERR_INVALID_UTF8', 'invalid UTF-8 in a text message');
-    }
-    (this.parts ??= new ChunkList()).push(data);
-    return true;
+  deliver(data: Buffer, binary: boolean): void {
+    this.sink.onMessage(data, binary);
   }
 
-  private endMessage(): void {
-    const data = this.parts === null ? EMPTY : this.parts.take();
-    const text = this.messageOpcode === Opcode.Text;
-    this.messageOpcode = 0;
-    if (text && !(this.incrementalUtf8 ? this.utf8!.complete : isValidUtf8(data))) {
-      this.reject(1007, 'WS_ERR_INVALID_UTF8', 'invalid UTF-8 in a text message');
-      return;
-    }
-    this.sink.onMessage(data, !text);
+  violation(error: ProtocolError): void {
+    this.failWith(error);
   }
 
-  /** RFC 7692 §7.2.2: hands one frame's payload to zlib and holds all input until it is back. */
-  private inflateFrame(fin: boolean): void {
-    this.inflating = true;
+  /** RFC 7692 §7.2.2: a frame is in zlib; all input is held until it is back, so events keep their order. */
+  inflating(): void {
     this.decoder.pause();
-    const limit = this.maxPayload - this.inflatedLength;
-    this.codec!.decompress(this.compressedFrame?.take() ?? EMPTY, fin, limit, (result) =>
-      this.inflated(result, fin),
-    );
   }
 
-  private inflated(result: InflateResult, fin: boolean): void {
-    this.inflating = false;
-    if (!result.ok) {
-      if (result.reason === 'too-big')
-        this.reject(
-          1009,
-          'WS_ERR_MESSAGE_TOO_BIG',
-          `message exceeds maxPayload (${this.maxPayload} bytes) once inflated`,
-        );
-      // RFC 7692 names no code for data that does not inflate; it is data inconsistent with
-      // the message's (compressed) type, RFC 6455 §7.4.1's 1007, as ws also answers.
-      else
-        this.reject(
-          1007,
-          'WS_ERR_INVALID_COMPRESSED_DATA',
-          `invalid compressed data: ${result.message}`,
-        );
-    } else {
-      let ok = true;
-      for (const chunk of result.data) {
-        this.inflatedLength += chunk.length;
-        if (!(ok = this.acceptData(chunk))) break;
-      }
-      if (ok && fin) this.endMessage();
-    }
+  inflated(): void {
     this.decoder.resume();
-    if (this.eofPending && !this.inflating) {
+    if (this.eofPending && !this.message.busy) {
       this.eofPending = false;
       this.receiveEof();
     }
     this.sink.onAsyncComplete?.();
   }
+
+  // ---- internals ----
 
   /** Frames written from a deflate completion; the state change they held back can happen. */
   private afterDeflate(error: string | null): void {
@@ -538,7 +452,7 @@ export class Connection implements FrameHandler {
     this.peerCode = code;
     this.peerReason = reason;
     this.decoder.stop();
-    this.parts?.reset();
+    this.message.reset();
     if (!this.closeSent) this.writeClose(code === 1005 ? undefined : code, reason, undefined);
     this.sink.onPeerClose(code, reason);
     this.setState('closed');
@@ -555,13 +469,11 @@ export class Connection implements FrameHandler {
     if (this.failure !== null || this.currentState === 'closed') return;
     this.failure = error;
     this.decoder.stop();
-    this.parts?.reset();
-    this.compressedFrame?.reset();
+    this.message.abandon();
     this.closeReceived = true;
     if (this.codec !== null) {
       // §7.1.7: nothing more is read or sent but the Close frame: abandon zlib work.
       this.codec.close();
-      this.inflating = false;
       this.eofPending = false;
       this.sender.dropData();
     }

@@ -1,4 +1,4 @@
-import { applyMask } from './mask.js';
+import { applyMask, applyMaskInto } from './mask.js';
 
 /**
  * What the decoder reports, one call per event, to a long-lived handler (no allocation per frame).
@@ -12,6 +12,13 @@ export interface FrameHandler {
   onFrameEnd(): void;
   /** The header itself breaks RFC 6455 §5.2 (a length that cannot be represented or is not minimal). */
   onHeaderError(kind: 'length-top-bit' | 'non-minimal-length'): void;
+  /**
+   * Optional. The payload of the frame just started (`length` bytes, more than 0) goes on past
+   * the current input: a buffer of `length` bytes to gather it in, or null to be handed its
+   * pieces as they come. A gathered payload is unmasked on its way in (one pass instead of
+   * unmasking in place, then copying) and handed on by one `onFrameData` call when complete.
+   */
+  frameBuffer?(length: number): Buffer | null;
 }
 
 enum State {
@@ -43,6 +50,8 @@ export class FrameDecoder {
   private remaining = 0;
   /** Payload bytes of the current frame already unmasked (the mask phase). */
   private consumed = 0;
+  /** Where the current frame's payload is gathered, when the handler gave a buffer. */
+  private target: Buffer | null = null;
   /** Set by `pause`: input is held, in order, until `resume`. */
   private pausedFlag = false;
   /** Input held while paused; made on first use. */
@@ -54,6 +63,7 @@ export class FrameDecoder {
   /** Drops all further input (after a close or a failure). */
   stop(): void {
     this.state = State.Stopped;
+    this.target = null;
     this.held = null;
     this.heldLength = 0;
   }
@@ -120,6 +130,14 @@ export class FrameDecoder {
         if (pos < 0) return null;
       } else if (this.state === State.Payload) {
         const n = Math.min(this.remaining, end - pos);
+        if (this.consumed === 0 && n < this.remaining && this.handler.frameBuffer !== undefined) {
+          this.target = this.handler.frameBuffer(this.remaining);
+        }
+        if (this.target !== null) {
+          pos = this.gather(chunk, pos, n, this.target);
+          if (this.stopped) return null;
+          continue;
+        }
         if (this.masked) {
           const word = this.maskWord;
           keyScratch[0] = word >>> 24;
@@ -139,6 +157,28 @@ export class FrameDecoder {
       }
     }
     return null;
+  }
+
+  /** Copies (and unmasks) `n` payload bytes into `target`; hands it on once complete. */
+  private gather(chunk: Buffer, pos: number, n: number, target: Buffer): number {
+    if (this.masked) {
+      const word = this.maskWord;
+      keyScratch[0] = word >>> 24;
+      keyScratch[1] = word >>> 16;
+      keyScratch[2] = word >>> 8;
+      keyScratch[3] = word;
+      applyMaskInto(chunk, pos, pos + n, keyScratch, this.consumed, target, this.consumed);
+    } else {
+      target.set(chunk.subarray(pos, pos + n), this.consumed);
+    }
+    this.remaining -= n;
+    this.consumed += n;
+    if (this.remaining === 0) {
+      this.target = null;
+      this.handler.onFrameData(target);
+      if (!this.stopped) this.endFrame();
+    }
+    return pos + n;
   }
 
   /** Parses a header at `chunk[pos]`; returns the position after it, or -1 if more bytes are needed or decoding stopped. */

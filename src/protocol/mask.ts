@@ -60,6 +60,31 @@ export function applyMask(
   applyMaskPortable(buf, start, end, key, phase);
 }
 
+/**
+ * `applyMask` from `src` into `dst` at `dstStart`, leaving `src` as it was: one pass through
+ * WebAssembly SIMD for large spans, else a copy masked in place.
+ */
+export function applyMaskInto(
+  src: Uint8Array,
+  start: number,
+  end: number,
+  key: Uint8Array,
+  phase: number,
+  dst: Uint8Array,
+  dstStart: number,
+): void {
+  if (end - start >= SIMD_THRESHOLD) {
+    const word =
+      key[phase & 3]! |
+      (key[(phase + 1) & 3]! << 8) |
+      (key[(phase + 2) & 3]! << 16) |
+      (key[(phase + 3) & 3]! << 24);
+    if (maskSimd(src, start, end, word, dst, dstStart)) return;
+  }
+  dst.set(src.subarray(start, end), dstStart);
+  applyMaskPortable(dst, dstStart, dstStart + end - start, key, phase);
+}
+
 /** `applyMask` in plain JavaScript: 32-bit words for large spans, bytes for the rest. */
 export function applyMaskPortable(
   buf: Uint8Array,

@@ -117,6 +117,12 @@ export class SocketTransport implements EngineSink {
   private corked = false;
   /** In `due`: waiting for the end of the turn. */
   private scheduled = false;
+  /**
+   * Reads being decoded and `holdWrites` calls not yet released: while there are any, what the
+   * engine writes is held and leaves when the last ends (`endBatch`), without waiting for the
+   * end of the turn.
+   */
+  private batches = 0;
   private finished = false;
   /** Reading stopped because the engine holds too much input (while it inflates). */
   private enginePaused = false;
@@ -214,11 +220,11 @@ export class SocketTransport implements EngineSink {
    * leaves in one writev instead of one write per task.
    */
   holdWrites(): void {
-    this.socket.cork();
+    this.batches++;
   }
 
   releaseWrites(): void {
-    this.socket.uncork();
+    if (--this.batches === 0) this.endBatch();
   }
 
   pause(): void {
@@ -296,7 +302,16 @@ export class SocketTransport implements EngineSink {
 
   /** @internal */
   receive(chunk: Buffer): void {
-    if (!this.engine.receive(chunk) && !this.enginePaused) {
+    // The frames this read's listeners send (an echo, a reply) leave at its end: one buffer in
+    // one write, several corked into one writev, without a tick per read.
+    this.batches++;
+    let more: boolean;
+    try {
+      more = this.engine.receive(chunk);
+    } finally {
+      if (--this.batches === 0) this.endBatch();
+    }
+    if (!more && !this.enginePaused) {
       this.enginePaused = true;
       this.socket.pause();
     }
@@ -361,7 +376,7 @@ export class SocketTransport implements EngineSink {
       return false;
     }
     if (this.corked) return socket.write(data, cb);
-    if (!this.scheduled) {
+    if (this.batches === 0 && !this.scheduled) {
       this.scheduled = true;
       if (due.push(this) === 1) process.nextTick(endTurn);
     }
@@ -393,9 +408,20 @@ export class SocketTransport implements EngineSink {
     this.socket.write(first, cb);
   }
 
+  /** A read, or the shell's hold, ends: what it wrote leaves now. */
+  private endBatch(): void {
+    this.flush();
+    this.writeFirst();
+    if (this.corked) {
+      this.corked = false;
+      this.socket.uncork();
+    }
+  }
+
   /** @internal The turn of the event loop ends: what it wrote leaves. */
   endTurn(): void {
     this.scheduled = false;
+    if (this.batches > 0) return; // the batch's end writes it
     this.writeFirst();
     if (this.corked) {
       this.corked = false;

@@ -45,7 +45,8 @@ export class EventHandlers {
     const callback = this.values.get(type);
     // Web IDL "invoke a callback function": an object that is not callable does nothing.
     if (typeof callback !== 'function') return;
-    const result: unknown = Reflect.apply(callback, event.currentTarget, [event]);
+    // The callback's `this` is the event's currentTarget: the target, which has no parents.
+    const result: unknown = Reflect.apply(callback, this.target, [event]);
     if (result === false) event.preventDefault();
   }
 }

@@ -446,7 +446,8 @@ export class WebSocket extends EventTarget {
     if (this.#readyState !== OPEN) return;
     // Step 2: by the type and the binary type as this task runs.
     let dataForEvent: string | Blob | ArrayBuffer;
-    if (!binary) dataForEvent = data.toString('utf8');
+    // toString() without an encoding is UTF-8, minus the encoding lookup.
+    if (!binary) dataForEvent = data.toString();
     else if (this.#binaryType === 'blob')
       dataForEvent = new Blob([data as Uint8Array<ArrayBuffer>]);
     else dataForEvent = toArrayBuffer(data);

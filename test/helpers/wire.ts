@@ -37,6 +37,23 @@ export class RecordingFrameHandler implements FrameHandler {
   }
 }
 
+/**
+ * A RecordingFrameHandler that asks for a buffer for every payload that spans chunks when
+ * `gather(length)` says so; the buffers it gave are kept in `given`.
+ */
+export class GatheringFrameHandler extends RecordingFrameHandler {
+  readonly given: Buffer[] = [];
+  constructor(private readonly gather: (length: number) => boolean = () => true) {
+    super();
+  }
+  frameBuffer(length: number): Buffer | null {
+    if (!this.gather(length)) return null;
+    const buffer = Buffer.alloc(length);
+    this.given.push(buffer);
+    return buffer;
+  }
+}
+
 /** A decoded frame with its payload joined (and unmasked). */
 export interface Frame {
   fin: boolean;

@@ -5,7 +5,12 @@ import { FrameDecoder } from '../../src/protocol/frame-decoder.js';
 import { encodeFrame } from '../../src/protocol/frame-encoder.js';
 import { applyMask } from '../../src/protocol/mask.js';
 import { bytesOfLength } from '../helpers/arbitraries.js';
-import { type Frame, foldFrames, RecordingFrameHandler } from '../helpers/wire.js';
+import {
+  type Frame,
+  foldFrames,
+  GatheringFrameHandler,
+  RecordingFrameHandler,
+} from '../helpers/wire.js';
 
 /** Lengths with extra weight on the 7/16/64-bit boundaries. */
 const length = fc.oneof(
@@ -93,6 +98,33 @@ test('§5.2: a sequence of frames split into arbitrary chunks decodes to the sam
       },
     ),
     { numRuns: 100 },
+  );
+});
+
+test('§5.2: with payloads gathered into buffers, any split decodes to the same frames', () => {
+  const small = frameOf(
+    fc.oneof(fc.integer({ min: 0, max: 1100 }), fc.integer({ min: 65534, max: 65537 })),
+  );
+  fc.assert(
+    fc.property(
+      fc.array(small, { minLength: 1, maxLength: 6 }),
+      fc.array(fc.nat(), { maxLength: 40 }),
+      fc.nat({ max: 70000 }),
+      (frames, points, limit) => {
+        const bytes = Buffer.concat(
+          frames.flatMap((f) =>
+            encodeFrame(f.opcode, f.payload, { fin: f.fin, rsv: f.rsv, mask: f.masked }),
+          ),
+        );
+        // Some payloads are gathered, larger ones (over `limit`) are handed on in pieces.
+        const handler = new GatheringFrameHandler((length) => length <= limit);
+        const decoder = new FrameDecoder(handler);
+        for (const chunk of cuts(bytes, points)) decoder.push(chunk);
+        assert.deepEqual(foldFrames(handler.events).frames, frames);
+        assert.ok(decoder.idle);
+      },
+    ),
+    { numRuns: 150 },
   );
 });
 

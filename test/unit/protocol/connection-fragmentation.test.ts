@@ -176,3 +176,18 @@ for (const role of ROLES) {
     ]);
   });
 }
+
+for (const role of ROLES) {
+  test(`§5.2: a ${role} delivers a one-frame message read in pieces whole, small or large`, () => {
+    // 64 KiB: gathered into its own buffer as it arrives; 300 KiB: over the limit for that,
+    // gathered as views and joined at the end.
+    for (const length of [70, 64 * 1024, 300 * 1024]) {
+      const { conn, sink } = engine(role);
+      const payload = Buffer.alloc(length);
+      for (let i = 0; i < length; i++) payload[i] = (i * 7) & 0xff;
+      const bytes = peerFrame(role, 0x2, payload);
+      for (let i = 0; i < bytes.length; i += 65536 - 3) conn.receive(bytes.subarray(i, i + 65533));
+      assert.deepEqual(sink.received, [{ type: 'message', data: payload, binary: true }]);
+    }
+  });
+}

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FrameDecoder } from '../../../src/protocol/frame-decoder.js';
 import { encodeFrame } from '../../../src/protocol/frame-encoder.js';
-import { foldFrames, KEY, RecordingFrameHandler, rawFrame } from '../../helpers/wire.js';
+import {
+  foldFrames,
+  GatheringFrameHandler,
+  KEY,
+  RecordingFrameHandler,
+  rawFrame,
+} from '../../helpers/wire.js';
 
 const BOUNDARIES = [0, 1, 125, 126, 127, 65535, 65536, 65537];
 
@@ -301,5 +307,58 @@ test('§5.2: empty frames back to back in one chunk each give start and end', ()
       [0x0, false, 0],
       [0x0, true, 0],
     ],
+  );
+});
+
+test('§5.2/§5.3: a payload that spans chunks is gathered, unmasked, into the buffer the handler gives', () => {
+  for (const length of [2, 600, 65536]) {
+    const payload = pattern(length);
+    const bytes = rawFrame({ opcode: 0x2, payload, maskKey: KEY });
+    for (const chunk of [1, 7, 513, 4096]) {
+      if (chunk >= bytes.length) continue;
+      const handler = new GatheringFrameHandler();
+      const decoder = new FrameDecoder(handler);
+      const input = Buffer.from(bytes);
+      for (let i = 0; i < input.length; i += chunk) decoder.push(input.subarray(i, i + chunk));
+      assert.equal(handler.given.length, 1, `${length} B in ${chunk} B chunks: one buffer asked`);
+      const data = handler.events.filter((e) => e.type === 'data');
+      assert.equal(data.length, 1, 'the payload is handed on once');
+      assert.ok(data[0]!.data.equals(payload));
+      assert.ok(handler.given[0]!.equals(payload), 'the very buffer given holds the payload');
+      assert.ok(input.equals(bytes), 'the input is left masked');
+      assert.ok(decoder.idle);
+    }
+  }
+});
+
+test('§5.2: a payload within one chunk, an empty one, or one the handler declines is not gathered', () => {
+  const payload = pattern(300);
+  const whole = new GatheringFrameHandler();
+  new FrameDecoder(whole).push(
+    Buffer.concat([rawFrame({ opcode: 0x2, payload }), rawFrame({ opcode: 0x2 })]),
+  );
+  assert.equal(whole.given.length, 0);
+  assert.deepEqual(
+    foldFrames(whole.events).frames.map((f) => f.payload.length),
+    [300, 0],
+  );
+  const declined = new GatheringFrameHandler(() => false);
+  const decoder = new FrameDecoder(declined);
+  const bytes = rawFrame({ opcode: 0x1, payload, maskKey: KEY });
+  for (let i = 0; i < bytes.length; i += 100) decoder.push(bytes.subarray(i, i + 100));
+  assert.ok(declined.events.filter((e) => e.type === 'data').length > 1, 'pieces as they came');
+  assert.ok(foldFrames(declined.events).frames[0]!.payload.equals(payload));
+});
+
+test('§7.1.7: stop() in the middle of a gathered payload hands nothing on', () => {
+  const handler = new GatheringFrameHandler();
+  const decoder = new FrameDecoder(handler);
+  const bytes = rawFrame({ opcode: 0x2, payload: pattern(1000) });
+  decoder.push(bytes.subarray(0, 500));
+  decoder.stop();
+  decoder.push(bytes.subarray(500));
+  assert.deepEqual(
+    handler.events.map((e) => e.type),
+    ['start'],
   );
 });
