@@ -50,14 +50,20 @@ export function applyMask(
   phase: number,
 ): void {
   if (end - start >= SIMD_THRESHOLD) {
-    const word =
-      key[phase & 3]! |
-      (key[(phase + 1) & 3]! << 8) |
-      (key[(phase + 2) & 3]! << 16) |
-      (key[(phase + 3) & 3]! << 24);
+    const word = simdWord(key, phase);
     if (maskSimd(buf, start, end, word)) return;
   }
   applyMaskPortable(buf, start, end, key, phase);
+}
+
+/** The key from byte `phase` on, as the little-endian word the WebAssembly module XORs with. */
+function simdWord(key: Uint8Array, phase: number): number {
+  return (
+    key[phase & 3]! |
+    (key[(phase + 1) & 3]! << 8) |
+    (key[(phase + 2) & 3]! << 16) |
+    (key[(phase + 3) & 3]! << 24)
+  );
 }
 
 /**
@@ -74,11 +80,7 @@ export function applyMaskInto(
   dstStart: number,
 ): void {
   if (end - start >= SIMD_THRESHOLD) {
-    const word =
-      key[phase & 3]! |
-      (key[(phase + 1) & 3]! << 8) |
-      (key[(phase + 2) & 3]! << 16) |
-      (key[(phase + 3) & 3]! << 24);
+    const word = simdWord(key, phase);
     if (maskSimd(src, start, end, word, dst, dstStart)) return;
   }
   dst.set(src.subarray(start, end), dstStart);
