@@ -60,8 +60,10 @@ function uncork(transport: SocketTransport): void {
 
 /**
  * Binds a socket to the engine: the only place where bytes meet a socket and where close
- * timers live. Writes made in one turn of the event loop are corked together and leave in one
- * writev; a callback given to `send` runs when its last byte has been handed to the kernel.
+ * timers live. What the engine writes while a read is decoded (or while the shell holds writes)
+ * leaves when that ends, in one write or one writev; other writes made in one turn of the event
+ * loop are corked together. A callback given to `send` runs when its last byte has been handed
+ * to the kernel.
  *
  * With permessage-deflate the engine also writes and reports from zlib completions
  * (`onAsyncComplete`): the transport then writes what it holds, stops reading while the engine
@@ -146,8 +148,8 @@ export class SocketTransport implements EngineSink {
     } finally {
       if (cb !== undefined) this.settle();
     }
-    // Within a read the frame stays held until the read is done (see `receive`); what write()
-    // will then return is known now: whether the socket's buffer is under its high-water mark.
+    // Within a batch the frame stays held until it ends (see `receive`); what write() will then
+    // return is known now: whether the socket's buffer is under its high-water mark.
     if (this.batches > 0) {
       const socket = this.socket;
       const held = this.held === null ? 0 : this.held.length;
@@ -306,8 +308,8 @@ export class SocketTransport implements EngineSink {
       const cb = this.heldCallback;
       this.held = null;
       this.heldCallback = undefined;
-      if (this.corked) this.writeOut(held, cb);
-      else this.writeNow(held, cb);
+      // Under the batch's cork (or the turn's) when it took one; else straight out.
+      this.writeNow(held, cb);
     }
     if (this.batchCorked) {
       this.batchCorked = false;
