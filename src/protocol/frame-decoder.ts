@@ -138,14 +138,7 @@ export class FrameDecoder {
           if (this.stopped) return null;
           continue;
         }
-        if (this.masked) {
-          const word = this.maskWord;
-          keyScratch[0] = word >>> 24;
-          keyScratch[1] = word >>> 16;
-          keyScratch[2] = word >>> 8;
-          keyScratch[3] = word;
-          applyMask(chunk, pos, pos + n, keyScratch, this.consumed);
-        }
+        if (this.masked) applyMask(chunk, pos, pos + n, this.key(), this.consumed);
         this.remaining -= n;
         this.consumed += n;
         this.handler.onFrameData(chunk.subarray(pos, pos + n));
@@ -159,15 +152,20 @@ export class FrameDecoder {
     return null;
   }
 
+  /** The masking key's bytes, in the shared scratch array. */
+  private key(): Uint8Array {
+    const word = this.maskWord;
+    keyScratch[0] = word >>> 24;
+    keyScratch[1] = word >>> 16;
+    keyScratch[2] = word >>> 8;
+    keyScratch[3] = word;
+    return keyScratch;
+  }
+
   /** Copies (and unmasks) `n` payload bytes into `target`; hands it on once complete. */
   private gather(chunk: Buffer, pos: number, n: number, target: Buffer): number {
     if (this.masked) {
-      const word = this.maskWord;
-      keyScratch[0] = word >>> 24;
-      keyScratch[1] = word >>> 16;
-      keyScratch[2] = word >>> 8;
-      keyScratch[3] = word;
-      applyMaskInto(chunk, pos, pos + n, keyScratch, this.consumed, target, this.consumed);
+      applyMaskInto(chunk, pos, pos + n, this.key(), this.consumed, target, this.consumed);
     } else {
       target.set(chunk.subarray(pos, pos + n), this.consumed);
     }

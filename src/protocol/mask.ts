@@ -50,14 +50,19 @@ export function applyMask(
   phase: number,
 ): void {
   if (end - start >= SIMD_THRESHOLD) {
-    const word =
-      key[phase & 3]! |
-      (key[(phase + 1) & 3]! << 8) |
-      (key[(phase + 2) & 3]! << 16) |
-      (key[(phase + 3) & 3]! << 24);
-    if (maskSimd(buf, start, end, word)) return;
+    if (maskSimd(buf, start, end, keyWord(key, phase))) return;
   }
   applyMaskPortable(buf, start, end, key, phase);
+}
+
+/** The key as maskSimd takes it: a little-endian word whose low byte is key byte `phase`. */
+function keyWord(key: Uint8Array, phase: number): number {
+  return (
+    key[phase & 3]! |
+    (key[(phase + 1) & 3]! << 8) |
+    (key[(phase + 2) & 3]! << 16) |
+    (key[(phase + 3) & 3]! << 24)
+  );
 }
 
 /**
@@ -74,12 +79,7 @@ export function applyMaskInto(
   dstStart: number,
 ): void {
   if (end - start >= SIMD_THRESHOLD) {
-    const word =
-      key[phase & 3]! |
-      (key[(phase + 1) & 3]! << 8) |
-      (key[(phase + 2) & 3]! << 16) |
-      (key[(phase + 3) & 3]! << 24);
-    if (maskSimd(src, start, end, word, dst, dstStart)) return;
+    if (maskSimd(src, start, end, keyWord(key, phase), dst, dstStart)) return;
   }
   dst.set(src.subarray(start, end), dstStart);
   applyMaskPortable(dst, dstStart, dstStart + end - start, key, phase);
