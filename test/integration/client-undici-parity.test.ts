@@ -19,21 +19,14 @@ import {
   serverFrame,
   trackedServers,
 } from '../helpers/scripted-server.js';
+import { handlerWith } from '../helpers/transport.js';
 import type { WebSocketLike } from '../helpers/ws-events.js';
 
 /** A server-role transport on the raw socket: echoes messages and answers the closing handshake. */
 function echo(socket: Parameters<Script>[0], rest: Buffer): void {
   const transport: SocketTransport = new SocketTransport(
     socket,
-    {
-      onMessage: (data, binary) => transport.send(data, binary, true),
-      onPing: () => {},
-      onPong: () => {},
-      onPeerClose: () => {},
-      onError: () => {},
-      onClose: () => {},
-      onDrain: () => {},
-    },
+    handlerWith({ onMessage: (data, binary) => transport.send(data, binary, true) }),
     { role: 'server' },
     rest,
   );

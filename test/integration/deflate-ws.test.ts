@@ -18,6 +18,7 @@ import { parseExtensions } from '../../src/handshake/header-grammar.js';
 import { buildAcceptResponse, validateClientRequest } from '../../src/handshake/server.js';
 import { encodeFrame } from '../../src/protocol/frame-encoder.js';
 import { SocketTransport, type TransportHandler } from '../../src/transport/socket-transport.js';
+import { handlerWith } from '../helpers/transport.js';
 
 // The transport and the engine with permessage-deflate over real TCP, against ws 8: wskit as
 // the server of a ws client, then as the client of a ws server. The handshake is done with
@@ -32,15 +33,10 @@ function recorder() {
   const closed = new Promise<{ code: number; clean: boolean }>((resolve) => {
     onClose = resolve;
   });
-  const handler: TransportHandler = {
+  const handler = handlerWith({
     onMessage: (data, binary) => messages.push({ data: Buffer.from(data), binary }),
-    onPing: () => {},
-    onPong: () => {},
-    onPeerClose: () => {},
-    onError: () => {},
     onClose: (code, _reason, clean) => onClose({ code, clean }),
-    onDrain: () => {},
-  };
+  });
   return { messages, closed, handler };
 }
 

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { Opcode } from '../../../src/protocol/opcodes.js';
 import { SocketTransport, type TransportHandler } from '../../../src/transport/socket-transport.js';
 import { peerFrame } from '../../helpers/recording-sink.js';
+import { handlerWith } from '../../helpers/transport.js';
 import { decodeFrames } from '../../helpers/wire.js';
 
 /** How the server-side socket handed bytes to the kernel: one entry per write or writev. */
@@ -38,16 +39,7 @@ async function pair(
   };
   const transport: SocketTransport = new SocketTransport(
     socket,
-    {
-      onMessage: (data, binary) => onMessage(transport, data, binary),
-      onPing: () => {},
-      onPong: () => {},
-      onPeerClose: () => {},
-      onError: () => {},
-      onClose: () => {},
-      onDrain: () => {},
-      ...handler,
-    },
+    handlerWith({ onMessage: (data, binary) => onMessage(transport, data, binary), ...handler }),
     { role: 'server' },
   );
   return {
