@@ -224,7 +224,8 @@ export class SocketTransport implements EngineSink {
   }
 
   releaseWrites(): void {
-    if (--this.batches === 0) this.endBatch();
+    if (this.batches === 1) this.endBatch();
+    this.batches--;
   }
 
   pause(): void {
@@ -309,7 +310,8 @@ export class SocketTransport implements EngineSink {
     try {
       more = this.engine.receive(chunk);
     } finally {
-      if (--this.batches === 0) this.endBatch();
+      if (this.batches === 1) this.endBatch();
+      this.batches--;
     }
     if (!more && !this.enginePaused) {
       this.enginePaused = true;
@@ -408,7 +410,10 @@ export class SocketTransport implements EngineSink {
     this.socket.write(first, cb);
   }
 
-  /** A read, or the shell's hold, ends: what it wrote leaves now. */
+  /**
+   * A read, or the shell's hold, ends: what it wrote leaves now. Called while the batch still
+   * counts, so the flush holds rather than schedules an end-of-turn write it would not need.
+   */
   private endBatch(): void {
     this.flush();
     this.writeFirst();
