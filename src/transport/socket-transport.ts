@@ -8,6 +8,7 @@ import type {
   SendOptions,
   SharedMessage,
 } from '../protocol/types.js';
+import { atEndOfReads, atEndOfTurn, type BatchedWriter } from './write-batches.js';
 
 /** What a shell (the server's socket, the client facade) hears from its transport. */
 export interface TransportHandler {
@@ -61,22 +62,10 @@ function onDrain(this: BoundSocket): void {
 }
 
 /**
- * Transports that hold a buffer or a cork until the end of this turn of the event loop. One
- * `nextTick` per turn serves all of them: a publish to 10,000 sockets schedules one callback,
- * not 10,000.
- */
-const due: SocketTransport[] = [];
-
-function endTurn(): void {
-  // A transport scheduled while this runs (a write from a write callback) is served too.
-  for (let i = 0; i < due.length; i++) due[i]!.endTurn();
-  due.length = 0;
-}
-
-/**
  * Binds a socket to the engine: the only place where bytes meet a socket and where close
- * timers live. Writes made in one turn of the event loop leave together when it ends: one
- * buffer with one `socket.write`, several corked into one writev; a callback given to `send`
+ * timers live. What reads cause (echoes, replies, pongs) leaves when the poll phase that read
+ * ends; other writes leave when their turn of the event loop ends (`write-batches.ts`): one
+ * buffer with one `socket.write`, several corked into one writev. A callback given to `send`
  * runs when its last byte has been handed to the kernel.
  *
  * With permessage-deflate the engine also writes and reports from zlib completions
@@ -84,7 +73,7 @@ function endTurn(): void {
  * holds too much input, and reports the end of the connection only after the messages that
  * arrived before it.
  */
-export class SocketTransport implements EngineSink {
+export class SocketTransport implements EngineSink, BatchedWriter {
   readonly engine: Connection;
   readonly socket: Socket;
   /** @internal */
@@ -115,14 +104,16 @@ export class SocketTransport implements EngineSink {
   private firstCallback: WriteCallback | undefined = undefined;
   /** A cork is on until the end of this turn. */
   private corked = false;
-  /** In `due`: waiting for the end of the turn. */
+  /** Waiting for the end of the turn. */
   private scheduled = false;
   /**
-   * Reads being decoded and `holdWrites` calls not yet released: while there are any, what the
-   * engine writes is held and leaves when the last ends (`endBatch`), without waiting for the
-   * end of the turn.
+   * Holds not yet released (this poll phase's reads, `holdWrites` calls): while there are any,
+   * what the engine writes is held and leaves when the last ends (`endBatch`), without waiting
+   * for the end of the turn.
    */
   private batches = 0;
+  /** This socket read in the current poll phase: one of `batches` until the phase ends. */
+  private readHeld = false;
   private finished = false;
   /** Reading stopped because the engine holds too much input (while it inflates). */
   private enginePaused = false;
@@ -303,16 +294,14 @@ export class SocketTransport implements EngineSink {
 
   /** @internal */
   receive(chunk: Buffer): void {
-    // The frames this read's listeners send (an echo, a reply) leave at its end: one buffer in
-    // one write, several corked into one writev, without a tick per read.
-    this.batches++;
-    let more: boolean;
-    try {
-      more = this.engine.receive(chunk);
-    } finally {
-      if (this.batches === 1) this.endBatch();
-      this.batches--;
+    // What this phase's reads make the listeners send (echoes, replies) leaves when the phase
+    // ends, together with what the socket's next reads in the phase cause.
+    if (!this.readHeld) {
+      this.readHeld = true;
+      this.batches++;
+      atEndOfReads(this);
     }
+    const more = this.engine.receive(chunk);
     if (!more && !this.enginePaused) {
       this.enginePaused = true;
       this.socket.pause();
@@ -380,7 +369,7 @@ export class SocketTransport implements EngineSink {
     if (this.corked) return socket.write(data, cb);
     if (this.batches === 0 && !this.scheduled) {
       this.scheduled = true;
-      if (due.push(this) === 1) process.nextTick(endTurn);
+      atEndOfTurn(this);
     }
     // Held only while the write would not fill the socket's buffer, so that the return value is
     // the one `socket.write` gives at the end of the turn, and 'drain' follows a false.
@@ -411,8 +400,9 @@ export class SocketTransport implements EngineSink {
   }
 
   /**
-   * A read, or the shell's hold, ends: what it wrote leaves now. Called while the batch still
-   * counts, so the flush holds rather than schedules an end-of-turn write it would not need.
+   * The last hold ends (the phase's reads, or the shell's hold): what it wrote leaves now.
+   * Called while the batch still counts, so the flush holds rather than schedules an
+   * end-of-turn write it would not need.
    */
   private endBatch(): void {
     this.flush();
@@ -421,6 +411,13 @@ export class SocketTransport implements EngineSink {
       this.corked = false;
       this.socket.uncork();
     }
+  }
+
+  /** @internal The poll phase in which this socket read ends: what the reads caused leaves. */
+  endReads(): void {
+    this.readHeld = false;
+    if (this.batches === 1) this.endBatch();
+    this.batches--;
   }
 
   /** @internal The turn of the event loop ends: what it wrote leaves. */

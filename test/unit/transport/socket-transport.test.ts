@@ -61,16 +61,26 @@ function read(transport: SocketTransport, dispatches: Dispatch[], bytes: Buffer)
   return dispatches.slice(before);
 }
 
-test('a reply sent while a read is decoded leaves in one write before the read returns', async () => {
+/** The rest of this poll phase: the check phase, where the reads' writes leave. */
+const endOfPhase = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Payloads of the frames in some dispatches. */
+const payloads = (out: Dispatch[]): string[] =>
+  decodeFrames(Buffer.concat(out.map((d) => d.bytes))).map((f) => f.payload.toString());
+
+test('a reply sent while a read is decoded is held, and leaves in one write when the poll phase ends', async () => {
   const t = await pair((transport, data, binary) => transport.send(data, binary, true));
   try {
-    const out = read(t.transport, t.dispatches, peerFrame('server', Opcode.Text, 'hello'));
+    const before = t.dispatches.length;
+    assert.deepEqual(
+      read(t.transport, t.dispatches, peerFrame('server', Opcode.Text, 'hello')),
+      [],
+    );
+    await endOfPhase();
+    const out = t.dispatches.slice(before);
     assert.equal(out.length, 1);
     assert.equal(out[0]!.kind, 'write');
-    assert.deepEqual(
-      decodeFrames(out[0]!.bytes).map((f) => f.payload.toString()),
-      ['hello'],
-    );
+    assert.deepEqual(payloads(out), ['hello']);
     assert.equal(t.transport.socket.writableCorked, 0, 'no cork is left on');
   } finally {
     t.close();
@@ -87,7 +97,10 @@ test('the replies to several messages of one read leave together in one writev, 
     const bytes = Buffer.concat(
       ['a', 'b', 'c'].map((s) => peerFrame('server', Opcode.Binary, Buffer.from(s))),
     );
-    const out = read(t.transport, t.dispatches, bytes);
+    const before = t.dispatches.length;
+    assert.deepEqual(read(t.transport, t.dispatches, bytes), []);
+    await endOfPhase();
+    const out = t.dispatches.slice(before);
     assert.equal(out.length, 1);
     assert.equal(out[0]!.kind, 'writev');
     const frames = decodeFrames(out[0]!.bytes);
@@ -108,16 +121,61 @@ test('the replies to several messages of one read leave together in one writev, 
   }
 });
 
+test('the replies to consecutive reads of one socket in a poll phase share one writev', async () => {
+  const t = await pair((transport, data, binary) => transport.send(data, binary, true));
+  try {
+    const before = t.dispatches.length;
+    for (const s of ['one', 'two', 'three', 'four']) {
+      assert.deepEqual(read(t.transport, t.dispatches, peerFrame('server', Opcode.Text, s)), []);
+    }
+    await endOfPhase();
+    const out = t.dispatches.slice(before);
+    assert.deepEqual(
+      out.map((d) => d.kind),
+      ['writev'],
+    );
+    assert.deepEqual(payloads(out), ['one', 'two', 'three', 'four']);
+    assert.equal(t.transport.socket.writableCorked, 0);
+  } finally {
+    t.close();
+  }
+});
+
+test('two sockets read in one poll phase both write once the phase ends, each in one write', async () => {
+  const echo = (transport: SocketTransport, data: Buffer, binary: boolean) =>
+    transport.send(data, binary, true);
+  const a = await pair(echo);
+  const b = await pair(echo);
+  try {
+    const [fromA, fromB] = [a.dispatches.length, b.dispatches.length];
+    read(a.transport, a.dispatches, peerFrame('server', Opcode.Text, 'to a'));
+    read(b.transport, b.dispatches, peerFrame('server', Opcode.Text, 'to b'));
+    // A write at the end of the turn would already have happened here: the phase holds it.
+    await new Promise<void>((resolve) => process.nextTick(resolve));
+    assert.equal(a.dispatches.length - fromA, 0);
+    assert.equal(b.dispatches.length - fromB, 0);
+    await endOfPhase();
+    assert.deepEqual(payloads(a.dispatches.slice(fromA)), ['to a']);
+    assert.deepEqual(payloads(b.dispatches.slice(fromB)), ['to b']);
+    assert.equal(a.dispatches.length - fromA, 1);
+    assert.equal(b.dispatches.length - fromB, 1);
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
 test('a frame split across reads is answered once complete; a read with no reply writes nothing', async () => {
   const t = await pair((transport, data, binary) => transport.send(data, binary, true));
   try {
     const frame = peerFrame('server', Opcode.Text, 'split here');
-    assert.deepEqual(read(t.transport, t.dispatches, frame.subarray(0, 7)), []);
-    const out = read(t.transport, t.dispatches, frame.subarray(7));
-    assert.deepEqual(
-      decodeFrames(Buffer.concat(out.map((d) => d.bytes))).map((f) => f.payload.toString()),
-      ['split here'],
-    );
+    const before = t.dispatches.length;
+    read(t.transport, t.dispatches, frame.subarray(0, 7));
+    await endOfPhase();
+    assert.equal(t.dispatches.length, before, 'the first half is answered by nothing');
+    read(t.transport, t.dispatches, frame.subarray(7));
+    await endOfPhase();
+    assert.deepEqual(payloads(t.dispatches.slice(before)), ['split here']);
   } finally {
     t.close();
   }
