@@ -8,7 +8,7 @@ import type {
   SendOptions,
   SharedMessage,
 } from '../protocol/types.js';
-import { atEndOfReads, atEndOfTurn, type BatchedWriter } from './write-batches.js';
+import { atEndOfReads, atEndOfTurn, type BatchedWriter, HOLD_LIMIT } from './write-batches.js';
 
 /** What a shell (the server's socket, the client facade) hears from its transport. */
 export interface TransportHandler {
@@ -366,7 +366,7 @@ export class SocketTransport implements EngineSink, BatchedWriter {
       if (cb !== undefined) process.nextTick(cb, new Error('socket closed'));
       return false;
     }
-    if (this.corked) return socket.write(data, cb);
+    if (this.corked) return this.writeCorked(data, cb);
     if (this.batches === 0 && !this.scheduled) {
       this.scheduled = true;
       atEndOfTurn(this);
@@ -382,7 +382,18 @@ export class SocketTransport implements EngineSink, BatchedWriter {
     this.corked = true;
     socket.cork();
     this.writeFirst();
-    return socket.write(data, cb);
+    return this.writeCorked(data, cb);
+  }
+
+  /** Writes under the cork; past `HOLD_LIMIT` held bytes, what is held leaves at once. */
+  private writeCorked(data: Buffer, cb?: WriteCallback): boolean {
+    const socket = this.socket;
+    const ok = socket.write(data, cb);
+    if (socket.writableLength >= HOLD_LIMIT) {
+      this.corked = false;
+      socket.uncork();
+    }
+    return ok;
   }
 
   /** Writes the buffer held for the end of the turn, if any, before anything that follows it. */

@@ -11,7 +11,16 @@
  *   do). A reply waits at most for the rest of the phase's reads, and only under load: a phase
  *   that read one socket writes right after it.
  * - the end of the turn (`nextTick`), for writes made outside a read: a timer's, a publish's.
+ *
+ * A socket holds at most `HOLD_LIMIT` bytes: past it, what it holds leaves at once, so that a
+ * phase of large replies neither waits long nor piles up in memory.
  */
+
+/**
+ * Held bytes past which a socket writes at once: four reads' worth (libuv reads 64 KiB at a
+ * time). One writev of this size already makes its system call cheap beside the copy.
+ */
+export const HOLD_LIMIT = 256 * 1024;
 
 /** A transport that holds writes until one of the two moments. */
 export interface BatchedWriter {

@@ -4,6 +4,7 @@ import { createServer, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { Opcode } from '../../../src/protocol/opcodes.js';
 import { SocketTransport, type TransportHandler } from '../../../src/transport/socket-transport.js';
+import { HOLD_LIMIT } from '../../../src/transport/write-batches.js';
 import { peerFrame } from '../../helpers/recording-sink.js';
 import { handlerWith } from '../../helpers/transport.js';
 import { decodeFrames } from '../../helpers/wire.js';
@@ -162,6 +163,28 @@ test('two sockets read in one poll phase both write once the phase ends, each in
   } finally {
     a.close();
     b.close();
+  }
+});
+
+test('a socket holding more than HOLD_LIMIT bytes of replies writes them before the phase ends', async () => {
+  const reply = Buffer.alloc(64 * 1024, 0x78);
+  const t = await pair((transport) => transport.send(reply, true, true));
+  try {
+    const before = t.dispatches.length;
+    const frame = peerFrame('server', Opcode.Binary, 'x');
+    let reads = 0;
+    while (t.dispatches.length === before && reads < 100) {
+      read(t.transport, t.dispatches, frame);
+      reads++;
+    }
+    // Four replies of 64 KiB and their headers reach the limit: the fifth read does not wait.
+    assert.equal(reads, Math.ceil(HOLD_LIMIT / reply.length));
+    assert.equal(t.dispatches.length - before, 1);
+    assert.equal(t.dispatches[before]!.kind, 'writev');
+    await endOfPhase();
+    assert.equal(t.transport.socket.writableCorked, 0);
+  } finally {
+    t.close();
   }
 });
 
