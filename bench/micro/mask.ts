@@ -3,10 +3,15 @@
  * SIMD module and ws's native addon bufferutil, in the same run, for two operations:
  *
  * - unmask in place: what a server does to every payload it reads (bufferutil's `unmask`);
- * - mask into a frame: what a client does to every payload it sends, copying it after the header
- *   of a new buffer and masking it there (wskit's `encodeFrame`: the JS loop masks the copy in
- *   place, SIMD masks on the way in; bufferutil's `mask` with an output buffer, as ws's
- *   `Sender.frame` does with `readOnly: true`).
+ * - mask into a frame: copying a payload after the header of a buffer and masking it there (the
+ *   JS loop masks the copy in place, SIMD masks on the way in through its staging area;
+ *   bufferutil's `mask` with an output buffer, as ws's `Sender.frame` does with
+ *   `readOnly: true`), the output buffer made once;
+ * - mask into a pooled frame: the same with wskit's output in its frame pool
+ *   (`src/transport/frame-pool.ts`, 4 KiB to 1 MiB: masked in place in WebAssembly memory, one
+ *   copy); bufferutil's output is still made once, its best case;
+ * - new frame, masked: each frame in a buffer of its own, as each client sends it: wskit from its
+ *   pool, ws a new Buffer for every frame.
  *
  * The three run in interleaved repetitions (JS, SIMD, bufferutil, JS, …), each after a forced
  * garbage collection; the table shows median GB/s (10^9 bytes a second) and the median of the
@@ -21,6 +26,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyMask, applyMaskPortable, SIMD_THRESHOLD } from '../../src/protocol/mask.js';
 import { maskSimd, simdAvailable } from '../../src/protocol/mask-simd.js';
+import { FramePool } from '../../src/transport/frame-pool.js';
 import { now } from './measure.js';
 
 interface BufferUtil {
@@ -48,10 +54,41 @@ function loadBufferUtil(): BufferUtil | null {
 }
 
 const bufferutil = loadBufferUtil();
+const pool = FramePool.shared();
 const gc = (globalThis as { gc?: () => void }).gc;
 const KEY = Buffer.from([0x37, 0xfa, 0x21, 0x3d]);
 /** KEY as maskSimd takes it: its first byte in the low byte. */
 const WORD = KEY.readInt32LE(0);
+
+/**
+ * What a client does from 4 KiB to 1 MiB: a block of the frame pool, masked in place in
+ * WebAssembly memory, given back after the write. Larger frames fall back to a new buffer.
+ */
+function pooledFrame(src: Buffer, size: number): () => void {
+  return () => {
+    const block = pool?.take(size + 14) ?? null;
+    const out = block ?? Buffer.allocUnsafe(size + 14);
+    maskSimd(src, 0, size, WORD, out, 14);
+    if (block !== null) pool!.release(block);
+  };
+}
+
+/**
+ * A payload masked after a 14-byte header (as a frame of 64 KiB or more has it) into a buffer
+ * made once; with `pooled`, wskit's SIMD output is a block of its frame pool instead.
+ */
+function maskIntoFrame(size: number, pooled: boolean): ReturnType<Op> {
+  const src = Buffer.allocUnsafe(size).fill(0x5a);
+  const frame = Buffer.allocUnsafe(size + 14);
+  return {
+    js: () => {
+      frame.set(src, 14);
+      applyMaskPortable(frame, 14, 14 + size, KEY, 0);
+    },
+    simd: pooled ? pooledFrame(src, size) : () => maskSimd(src, 0, size, WORD, frame, 14),
+    native: bufferutil === null ? null : () => bufferutil.mask(src, KEY, frame, 14, size),
+  };
+}
 
 type Op = (size: number) => { js: () => void; simd: () => void; native: (() => void) | null };
 
@@ -64,17 +101,22 @@ const ops: Record<string, Op> = {
       native: bufferutil === null ? null : () => bufferutil.unmask(buf, KEY),
     };
   },
-  'mask into a frame': (size) => {
+  'mask into a frame': (size) => maskIntoFrame(size, false),
+  'mask into a pooled frame': (size) => maskIntoFrame(size, true),
+  'new frame, masked': (size) => {
     const src = Buffer.allocUnsafe(size).fill(0x5a);
-    // The payload after a 14-byte header, as a masked frame of 64 KiB or more has it.
-    const frame = Buffer.allocUnsafe(size + 14);
     return {
       js: () => {
+        const frame = Buffer.allocUnsafe(size + 14);
         frame.set(src, 14);
         applyMaskPortable(frame, 14, 14 + size, KEY, 0);
       },
-      simd: () => maskSimd(src, 0, size, WORD, frame, 14),
-      native: bufferutil === null ? null : () => bufferutil.mask(src, KEY, frame, 14, size),
+      simd: pooledFrame(src, size),
+      // ws's Sender.frame with readOnly: a new buffer for every masked frame.
+      native:
+        bufferutil === null
+          ? null
+          : () => bufferutil.mask(src, KEY, Buffer.allocUnsafe(size + 14), 14, size),
     };
   },
 };

@@ -10,6 +10,22 @@ export interface FrameOptions {
   rsv: number;
   /** RFC 6455 §5.3: clients mask every frame, servers never do. */
   mask: boolean;
+  /** Where a masked frame's buffer may come from (the transport's frame pool). */
+  frames?: FrameAllocator | undefined;
+}
+
+/** Supplies buffers for masked frames; `allocFrame` returns null to let the encoder allocate. */
+export interface FrameAllocator {
+  allocFrame(size: number): Buffer | null;
+}
+
+/** A buffer for a frame of `size` bytes: the allocator's for a masked frame, else a new one. */
+function frameBuffer(size: number, options: FrameOptions): Buffer {
+  if (options.mask && options.frames !== undefined) {
+    const pooled = options.frames.allocFrame(size);
+    if (pooled !== null) return pooled;
+  }
+  return Buffer.allocUnsafe(size);
 }
 
 /**
@@ -28,9 +44,13 @@ export function encodeFrame(
   const lengthBytes = length < 126 ? 0 : length < 0x10000 ? 2 : 8;
   const headerLength = 2 + lengthBytes + (options.mask ? 4 : 0);
   const merge = options.mask || length <= MERGE_LIMIT;
-  const out = Buffer.allocUnsafe(merge ? headerLength + length : headerLength);
+  if (!merge) {
+    const header = Buffer.allocUnsafe(headerLength);
+    writeHeader(header, opcode, length, lengthBytes, options);
+    return [header, toBuffer(payload)];
+  }
+  const out = frameBuffer(headerLength + length, options);
   writeHeader(out, opcode, length, lengthBytes, options);
-  if (!merge) return [out, toBuffer(payload)];
   // Large payloads are masked on their way into the frame: one copy fewer.
   if (options.mask && length >= SIMD_THRESHOLD && maskPayloadInto(payload, out, headerLength)) {
     return [out];
@@ -46,7 +66,7 @@ function encodeTextFrame(opcode: number, text: string, options: FrameOptions): B
   if (!options.mask && length > MERGE_LIMIT) return encodeFrame(opcode, Buffer.from(text), options);
   const lengthBytes = length < 126 ? 0 : length < 0x10000 ? 2 : 8;
   const headerLength = 2 + lengthBytes + (options.mask ? 4 : 0);
-  const out = Buffer.allocUnsafe(headerLength + length);
+  const out = frameBuffer(headerLength + length, options);
   writeHeader(out, opcode, length, lengthBytes, options);
   out.write(text, headerLength);
   if (options.mask) maskPayload(out, headerLength, length);

@@ -1,5 +1,5 @@
 import type { DeflateCodec, DeflateResult } from '../extensions/deflate-codec.js';
-import { encodeFrame } from './frame-encoder.js';
+import { encodeFrame, type FrameAllocator } from './frame-encoder.js';
 import { isControlOpcode } from './opcodes.js';
 import type { EngineSink } from './types.js';
 
@@ -34,6 +34,8 @@ export class FrameSender {
   /** Frames waiting behind a deflate; made for the first frame to compress. */
   private queue: PendingFrame[] | null = null;
   private queued = 0;
+  /** A client's sink that lends frame buffers (`EngineSink.allocFrame`). */
+  private readonly frames: FrameAllocator | undefined;
 
   /**
    * `afterDeflate` is called after frames were written from a zlib completion, with `error` when
@@ -44,7 +46,10 @@ export class FrameSender {
     private readonly mask: boolean,
     private readonly codec: DeflateCodec | null,
     private readonly afterDeflate: ((error: string | null) => void) | null,
-  ) {}
+  ) {
+    this.frames =
+      mask && sink.allocFrame !== undefined ? (sink as EngineSink & FrameAllocator) : undefined;
+  }
 
   /** True while frames wait behind one being compressed. */
   get busy(): boolean {
@@ -156,7 +161,7 @@ export class FrameSender {
     rsv: number,
     call: number | undefined,
   ): void {
-    const frame = encodeFrame(opcode, data, { fin, rsv, mask: this.mask });
+    const frame = encodeFrame(opcode, data, { fin, rsv, mask: this.mask, frames: this.frames });
     if (frame.length > 1) {
       this.sink.onWrite(frame[0]!);
       this.sink.onWrite(frame[1]!, call);

@@ -2,8 +2,9 @@
  * Masking with WebAssembly SIMD (RFC 6455 §5.3): 16 bytes per `v128.xor`, four of them per loop
  * turn, where a JavaScript loop does one 32-bit word. A wasm function reads only its own memory,
  * so a span is copied in, masked and copied back, 64 KiB at a time: two memcpy of data that is
- * in cache, still about five times the 32-bit loop from 4 KiB up, and on a par with ws's native
- * addon (bufferutil) at 64 KiB (`bench/micro/mask.ts`).
+ * in cache, still about five times the 32-bit loop from 4 KiB up (`bench/micro/mask.ts`). A
+ * destination inside the module's memory (a client frame from `src/transport/frame-pool.ts`) is
+ * masked where it lies: one copy in, none out.
  *
  * The module is written by hand. Its text format, byte for byte the `MODULE` below:
  *
@@ -100,6 +101,15 @@ interface MaskExports {
 /** Bytes masked per pass through the module's memory. */
 const STAGE = 64 * 1024;
 
+/** The module's own pages (64 KiB each): the staging area, below the frame region. */
+const STAGE_PAGES = 2;
+
+/**
+ * Pages added once, at instantiation, for frames built in place (`frameRegion`). The memory never
+ * grows again: growing would detach every view handed out. Pages cost memory only once touched.
+ */
+const FRAME_PAGES = 64;
+
 let wasm: MaskExports | null | undefined;
 let heap: Uint8Array;
 
@@ -111,6 +121,7 @@ function instance(): MaskExports | null {
     if (typeof WebAssembly === 'object' && WebAssembly.validate(MODULE)) {
       const exports = new WebAssembly.Instance(new WebAssembly.Module(MODULE))
         .exports as unknown as MaskExports;
+      exports.memory.grow(FRAME_PAGES);
       heap = new Uint8Array(exports.memory.buffer);
       wasm = exports;
     }
@@ -123,6 +134,19 @@ function instance(): MaskExports | null {
 /** True where the SIMD module runs. */
 export function simdAvailable(): boolean {
   return instance() !== null;
+}
+
+/**
+ * The part of the module's memory set aside for frames masked in place, as [start, end) in
+ * `buffer`; null where WebAssembly SIMD is unavailable.
+ */
+export function frameRegion(): { buffer: ArrayBuffer; start: number; end: number } | null {
+  if (instance() === null) return null;
+  return {
+    buffer: heap.buffer as ArrayBuffer,
+    start: STAGE_PAGES * 65536,
+    end: (STAGE_PAGES + FRAME_PAGES) * 65536,
+  };
 }
 
 /**
@@ -140,6 +164,15 @@ export function maskSimd(
 ): boolean {
   const module = instance();
   if (module === null) return false;
+  if (dst.buffer === heap.buffer) {
+    // The destination is the module's own memory (a frame region): copied in, masked there.
+    const at = dst.byteOffset + dstStart;
+    if (src.buffer !== dst.buffer || src.byteOffset + start !== at) {
+      heap.set(new Uint8Array(src.buffer, src.byteOffset + start, end - start), at);
+    }
+    module.mask(at, at + end - start, word);
+    return true;
+  }
   const into = dstStart - start;
   for (let s = start; s < end; ) {
     const n = Math.min(STAGE, end - s);

@@ -38,6 +38,12 @@ export interface EngineSink {
    * Never called on a connection without permessage-deflate.
    */
   onAsyncComplete?(): void;
+  /**
+   * Optional, for a client's masked frames: a buffer of `size` bytes for a frame that will come
+   * back through `onWrite`, or null to let the engine allocate one. A sink that lends buffers
+   * gets them back through `onWrite` and must not reuse one before its bytes are written.
+   */
+  allocFrame?(size: number): Buffer | null;
 }
 
 /** Options of one `Connection.send` call. */

@@ -8,6 +8,7 @@ import type {
   SendOptions,
   SharedMessage,
 } from '../protocol/types.js';
+import { FramePool } from './frame-pool.js';
 import { atEndOfReads, atEndOfTurn, type BatchedWriter, HOLD_LIMIT } from './write-batches.js';
 
 /** What a shell (the server's socket, the client facade) hears from its transport. */
@@ -59,6 +60,16 @@ function onError(this: BoundSocket, error: Error): void {
 }
 function onDrain(this: BoundSocket): void {
   this[kTransport].handler.onDrain();
+}
+
+/** `cb`, preceded by giving `frame` back to the frame pool when it came from there. */
+function releasing(frame: Buffer, cb: WriteCallback | undefined): WriteCallback | undefined {
+  const pool = FramePool.shared();
+  if (pool === null || !pool.owns(frame)) return cb;
+  return (error) => {
+    pool.release(frame);
+    cb?.(error);
+  };
 }
 
 /**
@@ -231,6 +242,11 @@ export class SocketTransport implements EngineSink, BatchedWriter {
 
   // ---- EngineSink ----
 
+  /** A client's masked frame of 4 KiB to 1 MiB is built in the frame pool (`frame-pool.ts`). */
+  allocFrame(size: number): Buffer | null {
+    return FramePool.shared()?.take(size) ?? null;
+  }
+
   onWrite(data: Buffer, call?: number): void {
     if (this.held !== null) this.writeOut(this.held, this.heldCallback);
     this.held = data;
@@ -360,8 +376,10 @@ export class SocketTransport implements EngineSink, BatchedWriter {
     return this.writeOut(held, cb);
   }
 
-  private writeOut(data: Buffer, cb?: WriteCallback): boolean {
+  private writeOut(data: Buffer, callback?: WriteCallback): boolean {
     const socket = this.socket;
+    // A pooled frame goes back to the pool once its write is done or has failed.
+    const cb = this.engine.role === 'client' ? releasing(data, callback) : callback;
     if (socket.destroyed || socket.writableEnded) {
       if (cb !== undefined) process.nextTick(cb, new Error('socket closed'));
       return false;
