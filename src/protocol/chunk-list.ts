@@ -3,7 +3,8 @@
  * as that very view (no copy); several pieces are joined once at the end. Many small pieces
  * (a peer sending one-byte fragments) are compacted into a doubling buffer so that the list
  * never holds millions of views: the list stays under 32 + total / 4 KiB entries, and memory
- * within about twice the message limit.
+ * within about twice the message limit. A message whose length is known (`expect`) is copied
+ * into one buffer of that length once half of it has arrived, and the rest as it arrives.
  */
 const MAX_PARTS = 32;
 /** Pieces smaller than this on average are compacted rather than listed. */
@@ -20,9 +21,21 @@ export class ChunkList {
   private parts: Buffer[] | null = null;
   private acc: Buffer | null = null;
   private total = 0;
+  /** The length the message will have, when known; 0 if not. */
+  private expected = 0;
 
   get length(): number {
     return this.total;
+  }
+
+  /**
+   * The message will be `length` bytes. Joining it at its end copies it while all but the last
+   * reads have left the CPU's caches; copying the second half as it arrives, while the read is
+   * still in them, halves that. Not before half has arrived: the buffer never exceeds twice
+   * what the peer has sent, so a header alone reserves nothing.
+   */
+  expect(length: number): void {
+    this.expected = length;
   }
 
   push(piece: Buffer): void {
@@ -39,6 +52,10 @@ export class ChunkList {
     const parts = (this.parts ??= [this.first]);
     parts.push(piece);
     this.total += piece.length;
+    if (this.expected > 0 && this.total * 2 >= this.expected) {
+      this.gatherInto(parts, Buffer.allocUnsafe(this.expected));
+      return;
+    }
     // Compact only when the pieces are small on average: a large message read in 64 KiB
     // chunks is joined once at the end, while a flood of tiny fragments cannot grow the list.
     if (parts.length > MAX_PARTS && parts.length * SMALL_PIECE > this.total) this.compact(parts);
@@ -59,6 +76,19 @@ export class ChunkList {
     this.parts = null;
     this.acc = null;
     this.total = 0;
+    this.expected = 0;
+  }
+
+  /** Copies the pieces so far into `acc`, where the rest will be appended. */
+  private gatherInto(parts: Buffer[], acc: Buffer): void {
+    let at = 0;
+    for (const part of parts) {
+      acc.set(part, at);
+      at += part.length;
+    }
+    this.acc = acc;
+    this.parts = null;
+    this.first = null;
   }
 
   private compact(parts: Buffer[]): void {

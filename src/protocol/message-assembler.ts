@@ -9,7 +9,8 @@ const EMPTY = Buffer.alloc(0);
 /**
  * A message in one frame of at most this many bytes whose payload spans reads is gathered into
  * its own buffer as it arrives (`bufferFor`). Larger ones are joined at their end: a buffer made
- * at the header would let a peer reserve the whole limit with a few bytes.
+ * at the header would let a peer reserve the whole limit with a few bytes; they are copied into
+ * one buffer from the moment half of them has arrived (`ChunkList.expect`).
  */
 const GATHER_LIMIT = 256 * 1024;
 
@@ -107,6 +108,7 @@ export class MessageAssembler {
     const limit = this.compressed ? this.maxCompressedPayload : this.maxPayload;
     if (length > limit - this.length) return this.tooBig('');
     this.length += length;
+    if (this.single && length > GATHER_LIMIT) (this.parts ??= new ChunkList()).expect(length);
     return null;
   }
 

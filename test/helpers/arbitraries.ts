@@ -19,3 +19,15 @@ export function bytesOfLength(n: number): fc.Arbitrary<Buffer> {
     return out;
   });
 }
+
+/** `bytes` cut at `points` (taken modulo its length) into consecutive chunks. */
+export function cuts(bytes: Buffer, points: number[]): Buffer[] {
+  const sorted = [...new Set(points.map((p) => p % (bytes.length + 1)))].sort((a, b) => a - b);
+  const out: Buffer[] = [];
+  let prev = 0;
+  for (const p of [...sorted, bytes.length]) {
+    out.push(bytes.subarray(prev, p));
+    prev = p;
+  }
+  return out;
+}

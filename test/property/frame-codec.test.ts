@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { FrameDecoder } from '../../src/protocol/frame-decoder.js';
 import { encodeFrame } from '../../src/protocol/frame-encoder.js';
 import { applyMask } from '../../src/protocol/mask.js';
-import { bytesOfLength } from '../helpers/arbitraries.js';
+import { bytesOfLength, cuts } from '../helpers/arbitraries.js';
 import {
   type Frame,
   foldFrames,
@@ -33,18 +33,6 @@ function frameOf(payloadLength: fc.Arbitrary<number>): fc.Arbitrary<Frame> {
 }
 
 const frame = frameOf(length);
-
-/** `bytes` cut at `points` (taken modulo its length) into consecutive chunks. */
-function cuts(bytes: Buffer, points: number[]): Buffer[] {
-  const sorted = [...new Set(points.map((p) => p % (bytes.length + 1)))].sort((a, b) => a - b);
-  const out: Buffer[] = [];
-  let prev = 0;
-  for (const p of [...sorted, bytes.length]) {
-    out.push(bytes.subarray(prev, p));
-    prev = p;
-  }
-  return out;
-}
 
 test('§5.2: any frame encodes and decodes to itself', () => {
   fc.assert(

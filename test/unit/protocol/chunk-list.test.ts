@@ -74,3 +74,48 @@ test('§5.4: a taken message is not overwritten by the next one', () => {
   assert.equal(first.toString(), 'a'.repeat(100));
   assert.equal(second.toString(), 'b'.repeat(100));
 });
+
+test('a message of known length is held as views until half of it has arrived', () => {
+  const list = new ChunkList();
+  list.expect(1000);
+  const a = Buffer.alloc(300, 1);
+  const b = Buffer.alloc(100, 2);
+  list.push(a);
+  list.push(b);
+  // 400 of 1000 bytes: nothing copied yet, so a change to a piece shows in the message.
+  a.fill(9);
+  const c = Buffer.alloc(600, 3);
+  list.push(c);
+  // 1000 of 1000: copied now; later changes to the pieces do not show.
+  a.fill(7);
+  c.fill(7);
+  const out = list.take();
+  assert.equal(out.length, 1000);
+  assert.ok(out.subarray(0, 300).equals(Buffer.alloc(300, 9)));
+  assert.ok(out.subarray(300, 400).equals(Buffer.alloc(100, 2)));
+  assert.ok(out.subarray(400).equals(Buffer.alloc(600, 3)));
+});
+
+test('a message of known length is copied into one buffer of that length once half is here', () => {
+  const list = new ChunkList();
+  list.expect(1 << 20);
+  const pieces = Array.from({ length: 16 }, (_, i) => Buffer.alloc(65536, i));
+  for (const piece of pieces.slice(0, 8)) list.push(piece);
+  // Half arrived: the pieces so far were copied, the rest are copied as they come.
+  pieces[0]!.fill(0xff);
+  for (const piece of pieces.slice(8)) {
+    list.push(piece);
+    piece.fill(0xff);
+  }
+  const out = list.take();
+  assert.equal(out.buffer.byteLength, 1 << 20, 'one buffer of the expected length');
+  for (let i = 0; i < 16; i++)
+    assert.ok(
+      out.subarray(i * 65536, (i + 1) * 65536).equals(Buffer.alloc(65536, i)),
+      `piece ${i}`,
+    );
+  // The expectation ends with the message.
+  const next = Buffer.from('next');
+  list.push(next);
+  assert.equal(list.take(), next);
+});
